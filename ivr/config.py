@@ -1,0 +1,116 @@
+"""The one Settings object: every setting comes from the environment (or `.env`)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ivr.errors import ConfigError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _default_config_dir() -> Path:
+    """The project's own flows/prompts/routing, or the working directory's."""
+    if (PROJECT_DIR / "flows").is_dir():
+        return PROJECT_DIR
+    return Path.cwd()
+
+
+class Settings(BaseSettings):
+    """Service settings; each field is the environment variable `IVR_<NAME>`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="IVR_", env_file=".env", extra="ignore", frozen=False
+    )
+
+    twilio_auth_token: str = ""
+    twilio_account_sid: str = ""
+    public_url: str = ""
+    redis_url: str = ""
+    database_url: str = ""
+    data_dir: Path = Path("var")
+    config_dir: Path = Field(default_factory=_default_config_dir)
+    admin_token: str = ""
+    recording_hosts: str = "api.twilio.com"
+    # All Redis keys start with this, so tests and tenants can share one server.
+    redis_prefix: str = "ivr:"
+    call_ttl_seconds: int = 6 * 3600
+    asr_engine: str = "sphinx"
+    asr_model_path: str = ""
+    transcription_deadline_seconds: float = 6.0
+    recording_max_bytes: int = 20 * 1024 * 1024
+    recording_max_seconds: float = 120.0
+    in_process_worker: bool = True
+    log_level: str = "INFO"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_absolute(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("IVR_PUBLIC_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("redis_prefix")
+    @classmethod
+    def _prefix_ends_with_colon(cls, value: str) -> str:
+        return value if value.endswith(":") else value + ":"
+
+    @cached_property
+    def allowed_recording_hosts(self) -> frozenset[str]:
+        """Hosts (or host:port) recordings may be fetched from."""
+        return frozenset(h.strip().lower() for h in self.recording_hosts.split(",") if h.strip())
+
+    @property
+    def flows_dir(self) -> Path:
+        """Where the menu flows live."""
+        return self.config_dir / "flows"
+
+    @property
+    def prompts_dir(self) -> Path:
+        """Where the prompt texts per language live."""
+        return self.config_dir / "prompts"
+
+    @property
+    def routing_dir(self) -> Path:
+        """Where topics, skills and routing policy live."""
+        return self.config_dir / "routing"
+
+    def database_url_async(self) -> str:
+        """The ticket store URL with an async driver (aiosqlite, asyncpg)."""
+        url = self.database_url or f"sqlite:///{self.data_dir / 'ivr.db'}"
+        for plain, driver in (
+            ("sqlite://", "sqlite+aiosqlite://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+        ):
+            if url.startswith(plain):
+                return driver + url[len(plain) :]
+        return url
+
+    def public_base(self, host: str, port: int) -> str:
+        """The base URL the carrier uses to reach us."""
+        return self.public_url or f"http://{host}:{port}"
+
+    def ensure_auth_token(self) -> str:
+        """The auth token; generated once and kept in the data dir when unset."""
+        if self.twilio_auth_token:
+            return self.twilio_auth_token
+        path = self.data_dir / "twilio_auth_token"
+        try:
+            if path.exists():
+                token = path.read_text().strip()
+            else:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                token = secrets.token_hex(16)
+                path.write_text(token + "\n")
+                path.chmod(0o600)
+        except OSError as exc:
+            raise ConfigError(f"IVR_DATA_DIR: cannot keep the auth token in {path}: {exc}") from exc
+        self.twilio_auth_token = token
+        return token

@@ -1,0 +1,48 @@
+"""Every Redis key the service uses, in one place, under one prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Builds Redis keys under `prefix` (the setting IVR_REDIS_PREFIX)."""
+
+    prefix: str = "ivr:"
+
+    # --- calls (flow engine) ---
+    def call(self, call_sid: str) -> str:
+        """Hash-free JSON blob of one call's state (CallState), with an expiry."""
+        return f"{self.prefix}call:{call_sid}"
+
+    def call_lock(self, call_sid: str) -> str:
+        """Serialises webhooks of one call across server processes."""
+        return f"{self.prefix}call:{call_sid}:lock"
+
+    def call_reply(self, call_sid: str, fingerprint: str) -> str:
+        """The TwiML we answered to one webhook, so a carrier retry gets the same answer."""
+        return f"{self.prefix}call:{call_sid}:reply:{fingerprint}"
+
+    # --- tickets (write-behind event log) ---
+    def events_stream(self) -> str:
+        """The Redis stream every call event goes through on its way to the ticket store."""
+        return f"{self.prefix}events"
+
+    def customer(self, caller: str) -> str:
+        """A small summary of one caller's history, kept fresh by the event persister."""
+        return f"{self.prefix}customer:{caller}"
+
+    # --- speech ---
+    def transcription(self, call_sid: str) -> str:
+        """The outcome of transcribing one call's recording."""
+        return f"{self.prefix}transcription:{call_sid}"
+
+    def arq_queue(self) -> str:
+        """The arq job queue for transcription."""
+        return f"{self.prefix}arq:queue"
+
+    # --- routing: see ivr.routing (its keys are built here too) ---
+    def routing(self, *parts: str) -> str:
+        """A routing key, e.g. routing('agent', 'a1')."""
+        return f"{self.prefix}routing:" + ":".join(parts)

@@ -1,0 +1,64 @@
+"""Prompt texts per language, and how each language is spoken and heard.
+
+`prompts/<language>.yaml` holds, for one language:
+
+    language: en-US
+    say: {voice: Polly.Joanna, language: en-US}    # attributes of <Say>
+    gather_language: en-US                           # <Gather language=...>
+    prompts:
+      main_menu: "For cards, press 1. ..."
+      connecting.calm: "..."      # a calming variant, used for upset callers
+
+Texts may hold `{name}` placeholders filled by the engine (position, minutes).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ivr.ids import Language
+
+CALM_SUFFIX = ".calm"
+
+
+class SayVoice(BaseModel):
+    """The `<Say>` attributes for one language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    voice: str = Field(description="e.g. Polly.Joanna, Polly.Zhiyu, alice")
+    language: str = Field(description="the <Say language> code, e.g. en-US, zh-CN")
+
+
+class PromptSet(BaseModel):
+    """All prompts of one language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    language: Language
+    say: SayVoice
+    gather_language: str = Field(description="<Gather language>: en-US, cmn-Hans-CN")
+    prompts: dict[str, str]
+    lines: dict[str, int] = Field(default_factory=dict, exclude=True)
+
+
+class PromptCatalog(BaseModel):
+    """Every language's prompt set; the engine asks it for text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sets: dict[Language, PromptSet]
+
+    def text(
+        self, prompt_id: str, language: Language, *, calm: bool = False, **params: object
+    ) -> str:
+        """The text of `prompt_id` in `language`, the calming variant when asked and present."""
+        prompts = self.sets[language].prompts
+        template = prompts.get(prompt_id + CALM_SUFFIX) if calm else None
+        if template is None:
+            template = prompts[prompt_id]
+        return template.format(**params) if params else template
+
+    def has(self, prompt_id: str, language: Language) -> bool:
+        """Whether `language` has a text for `prompt_id`."""
+        return prompt_id in self.sets[language].prompts

@@ -1,0 +1,49 @@
+"""Call events: the append-only log every webhook step writes, and tickets are built from."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+# The event types the flow engine emits; `data` keys are listed beside each.
+EVENT_TYPES: dict[str, str] = {
+    "call.started": "caller, called, direction",
+    "language.chosen": "language",
+    "menu.entered": "node, flow",
+    "menu.input": "node, digits, speech, confidence, secure",
+    "menu.no_input": "node, count",
+    "menu.no_match": "node, count, input",
+    "speech.recorded": "node, recording_url, duration",
+    "speech.transcribed": "text, confidence, engine, real_time_factor, cues",
+    "speech.failed": "error",
+    "nlu.read": "text, topic, topic_confidence, runner_up, emotion, emotion_intensity, cues",
+    "routing.decided": "the RoutingDecision, explained",
+    "queue.joined": "queue, position, priority",
+    "queue.left": "queue, reason, wait_seconds",
+    "agent.dialed": "agent_id, endpoint",
+    "agent.result": "agent_id, dial_status, duration",
+    "callback.requested": "number, language, topic, emotion, due_at, agent_id",
+    "voicemail.left": "recording_url, duration",
+    "survey.answered": "csat",
+    "self_service.completed": "node",
+    "call.ended": "status, duration",
+    "error": "where, message",
+}
+
+
+class CallEvent(BaseModel):
+    """One step of one call; `id` makes writes idempotent under carrier retries."""
+
+    id: str = Field(description="derived from the call and the step; equal for a retried webhook")
+    call_sid: str
+    at: float = Field(description="epoch seconds")
+    type: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+def event_id(call_sid: str, step: str, index: int = 0) -> str:
+    """A stable id for the `index`-th event written while handling webhook `step`."""
+    digest = hashlib.sha1(f"{call_sid}|{step}|{index}".encode()).hexdigest()[:20]
+    return f"{call_sid}:{digest}"

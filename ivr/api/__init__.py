@@ -1,1 +1,1 @@
-"""api."""
+"""The JSON API: agents, tickets, flows, reports; token-checked by role."""

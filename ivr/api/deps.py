@@ -1,0 +1,34 @@
+"""FastAPI dependencies: the services kept on `app.state`, as `Annotated` aliases.
+
+Each area adds its alias here, next to the others, so routes read alike.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+import redis.asyncio as aioredis
+from fastapi import Depends, Request
+
+from ivr.config import Settings
+from ivr.keys import Keys
+
+
+def get_settings(request: Request) -> Settings:
+    """The service settings."""
+    return cast(Settings, request.app.state.settings)
+
+
+def get_redis(request: Request) -> aioredis.Redis:
+    """The shared Redis client."""
+    return cast(aioredis.Redis, request.app.state.redis)
+
+
+def get_keys(request: Request) -> Keys:
+    """The Redis key builder."""
+    return cast(Keys, request.app.state.keys)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
+KeysDep = Annotated[Keys, Depends(get_keys)]

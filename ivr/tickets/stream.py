@@ -1,0 +1,33 @@
+"""The write side of the event log: webhooks append call events to a Redis stream.
+
+A consumer group (ivr.tickets.persister) moves them into the ticket store and
+acknowledges each only after its transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import redis.asyncio as aioredis
+
+from ivr.keys import Keys
+from ivr.tickets.events import CallEvent
+
+STREAM_FIELD = b"event"
+
+
+class EventLog:
+    """Appends call events to the stream; never waits for the database."""
+
+    def __init__(self, *, redis: aioredis.Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._stream = keys.events_stream()
+
+    async def append(self, events: Sequence[CallEvent]) -> None:
+        """Add `events` to the stream in one round trip."""
+        if not events:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.xadd(self._stream, {STREAM_FIELD: event.model_dump_json()})
+            await pipe.execute()

@@ -62,3 +62,26 @@ class PromptCatalog(BaseModel):
     def has(self, prompt_id: str, language: Language) -> bool:
         """Whether `language` has a text for `prompt_id`."""
         return prompt_id in self.sets[language].prompts
+
+
+# Prompts the engine itself plays; every language must have each of them.
+ENGINE_PROMPTS: tuple[str, ...] = (
+    "no_input",  # the caller said and pressed nothing
+    "no_match",  # what they pressed or said fits no option
+    "didnt_catch",  # speech heard with low confidence: ask again
+    "clarify_topic",  # topic unclear: a short clarifying question before the key menu
+    "error_apology",  # something failed inside: we connect them to an agent
+    "restart",  # a step for an unknown or expired call: start again politely
+    "one_moment",  # while their recording is transcribed
+    "connecting",  # an agent is being dialled
+    "queue_position",  # {position}, {minutes}
+    "queue_hold",  # between announcements
+    "queue_callback_offer",  # press 1 for a callback
+    "agent_retry",  # the agent did not answer: finding another
+    "callback_booked",  # {when}
+    "voicemail_prompt",  # leave a message after the tone
+    "voicemail_saved",
+    "transfer_connecting",
+    "survey_thanks",
+    "goodbye",
+)

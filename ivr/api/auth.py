@@ -1,0 +1,111 @@
+"""Bearer-token auth for the JSON API: roles admin, supervisor, agent.
+
+Tokens are stored as sha256 hashes in the ticket store, so a copy of the
+database never yields a usable token. `IVR_ADMIN_TOKEN` is accepted as admin
+in addition, so a fresh deployment can create its first tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Annotated, Protocol
+
+from fastapi import Depends, HTTPException, Request, status
+from pydantic import BaseModel
+
+from ivr.config import Settings
+
+TOKEN_PREFIX = "ivr_"
+
+
+class Role(StrEnum):
+    """What a token may do."""
+
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    AGENT = "agent"
+
+
+class Principal(BaseModel):
+    """Who is calling the API."""
+
+    role: Role
+    agent_id: str | None = None
+    token_id: str | None = None
+
+
+class TokenLookup(Protocol):
+    """The part of the ticket store auth needs (ivr.tickets.store.TicketStore)."""
+
+    async def principal_for_token_hash(self, token_hash: str) -> Principal | None:
+        """The principal of a live (unrevoked, unexpired) token, else None."""
+        ...
+
+
+def hash_token(token: str) -> str:
+    """The sha256 hex digest a token is stored as."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh random API token (shown once, stored only hashed)."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 512:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="missing or malformed 'Authorization: Bearer TOKEN' header",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return token
+
+
+async def current_principal(request: Request) -> Principal:
+    """The principal behind the request's bearer token; 401 when there is none or it is invalid."""
+    token = _bearer(request)
+    settings: Settings | None = getattr(request.app.state, "settings", None)
+    admin_token = settings.admin_token if settings is not None else ""
+    # Constant-time compare: the admin token must not leak through response timing.
+    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
+        return Principal(role=Role.ADMIN, token_id="env:IVR_ADMIN_TOKEN")
+    store: TokenLookup | None = getattr(request.app.state, "tickets", None)
+    principal = await store.principal_for_token_hash(hash_token(token)) if store else None
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="invalid, revoked or expired token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return principal
+
+
+def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A FastAPI dependency: the principal, or 403 when its role is not one of `roles`."""
+    allowed = frozenset(roles)
+
+    async def dependency(
+        principal: Annotated[Principal, Depends(current_principal)],
+    ) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"role {principal.role.value!r} may not do this (needs: {names})",
+            )
+        return principal
+
+    return dependency
+
+
+AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+AdminOrSupervisorDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.SUPERVISOR))]
+PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -24,6 +24,11 @@ class Keys:
         """The TwiML we answered to one webhook, so a carrier retry gets the same answer."""
         return f"{self.prefix}call:{call_sid}:reply:{fingerprint}"
 
+    # --- configuration (flows edited through the API) ---
+    def flows_version(self) -> str:
+        """A counter bumped when a flow changes, so every server process reloads its flows."""
+        return f"{self.prefix}flows:version"
+
     # --- tickets (write-behind event log) ---
     def events_stream(self) -> str:
         """The Redis stream every call event goes through on its way to the ticket store."""

@@ -194,6 +194,8 @@ class Flow(BaseModel):
     # Filled by the loader: node id -> line in the YAML file, for error messages.
     source: str | None = Field(default=None, exclude=True)
     lines: dict[str, int] = Field(default_factory=dict, exclude=True)
+    # Also by the loader: "node.field[.key]" (e.g. "menu.options.1") -> line, for exact places.
+    field_lines: dict[str, int] = Field(default_factory=dict, exclude=True)
 
     def node(self, node_id: str) -> Node:
         """The node named `node_id`; KeyError when the flow has none."""

@@ -40,6 +40,8 @@ class PromptSet(BaseModel):
     gather_language: str = Field(description="<Gather language>: en-US, cmn-Hans-CN")
     prompts: dict[str, str]
     lines: dict[str, int] = Field(default_factory=dict, exclude=True)
+    # Filled by the loader: the file this set came from, for lint messages.
+    source: str | None = Field(default=None, exclude=True)
 
 
 class PromptCatalog(BaseModel):
@@ -77,6 +79,7 @@ ENGINE_PROMPTS: tuple[str, ...] = (
     "queue_position",  # {position}, {minutes}
     "queue_hold",  # between announcements
     "queue_callback_offer",  # press 1 for a callback
+    "queue_max_wait",  # waited the longest we allow: 1 for a callback, 2 for a voicemail
     "agent_retry",  # the agent did not answer: finding another
     "callback_booked",  # {when}
     "voicemail_prompt",  # leave a message after the tone

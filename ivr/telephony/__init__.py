@@ -1,1 +1,1 @@
-"""telephony."""
+"""The carrier side: signatures, TwiML, webhooks, and the `ivr call` simulator."""

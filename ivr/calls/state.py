@@ -1,0 +1,84 @@
+"""CallState: everything the service knows about a call in progress.
+
+Kept in Redis keyed by CallSid with an expiry, so consecutive webhooks of one
+call may land on different server processes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ivr.ids import Emotion, Language, Topic
+
+
+class Phase(StrEnum):
+    """Where the call is, beyond the flow node."""
+
+    MENU = "menu"  # in the flow, at `node`
+    TRANSCRIBING = "transcribing"  # waiting for a recording's transcript
+    QUEUED = "queued"  # in <Enqueue>, polled through the wait URL
+    DIALING = "dialing"  # <Dial> to an agent
+    CALLBACK = "callback"  # chose a callback while waiting
+    VOICEMAIL = "voicemail"  # chose voicemail while waiting
+    SURVEY = "survey"  # after the agent leg
+    ENDED = "ended"
+
+
+class Frame(BaseModel):
+    """A sub-flow call: where to go on in the calling flow after `return`."""
+
+    flow: str
+    next: str
+
+
+class CallState(BaseModel):
+    """One call in progress."""
+
+    call_sid: str
+    caller: str = ""
+    called: str = ""
+    language: Language = Language.EN_US
+    language_chosen: bool = False
+    flow: str = "main"
+    node: str = ""
+    stack: list[Frame] = Field(default_factory=list)
+    phase: Phase = Phase.MENU
+    attempts: int = 0  # failed tries at the current input node
+    path: list[str] = Field(default_factory=list)  # "flow/node" visited, for the ticket
+    seq: int = 0  # webhooks handled, for stable step names
+    started_at: float = 0.0
+    # understanding
+    topic: Topic | None = None
+    topic_confidence: float = 0.0
+    emotion: Emotion = Emotion.NEUTRAL
+    emotion_intensity: float = 0.0
+    utterances: list[str] = Field(default_factory=list)
+    voice: dict[str, Any] | None = None  # VoiceCues of the last recording
+    # behaviour, for emotion
+    zero_presses: int = 0
+    no_match_count: int = 0
+    no_input_count: int = 0
+    repeat_caller: bool = False
+    open_complaint: bool = False
+    last_agent_id: str | None = None
+    # transcription
+    recording_node: str | None = None
+    transcribe_deadline: float = 0.0
+    # routing
+    queue: str | None = None
+    queue_entered_at: float | None = None
+    queue_polls: int = 0
+    agent_id: str | None = None
+    agent_endpoint: str | None = None
+    tried_agents: list[str] = Field(default_factory=list)
+    route_count: int = 0
+    connected_at: float | None = None
+    values: dict[str, str] = Field(default_factory=dict)  # menu `store_as` results
+
+    @property
+    def upset(self) -> bool:
+        """Whether prompts should take their calming variant."""
+        return self.emotion != Emotion.NEUTRAL and self.emotion_intensity >= 0.4

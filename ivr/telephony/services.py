@@ -1,0 +1,126 @@
+"""What the switchboard needs from the other parts, as structural types.
+
+The concrete classes (ivr.nlu.Understanding, ivr.routing.router.Router, the
+speech job queue, the ticket store's caller summary) satisfy these; the app
+wires them in. Keeping the seam this narrow lets the flow's side be read and
+tested on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from ivr.flows.model import Flow
+from ivr.ids import Language
+from ivr.nlu.models import Behaviour, EmotionReading, Reading
+from ivr.prompts.model import PromptCatalog
+from ivr.routing.models import DialStatus, RoutingDecision, RoutingRequest
+from ivr.speech.models import TranscriptionOutcome, VoiceCues
+
+
+class UnderstandingPort(Protocol):
+    """Topic and emotion from what the caller said (ivr.nlu)."""
+
+    min_confidence: float
+
+    def read(
+        self,
+        text: str,
+        language: Language | str,
+        *,
+        voice: VoiceCues | None = None,
+        behaviour: Behaviour | None = None,
+    ) -> Reading:
+        """Topic and emotion of `text`."""
+        ...
+
+    def emotion(
+        self,
+        text: str,
+        language: Language | str,
+        *,
+        voice: VoiceCues | None = None,
+        behaviour: Behaviour | None = None,
+    ) -> EmotionReading:
+        """The emotion alone."""
+        ...
+
+
+class CallbackPort(Protocol):
+    """A booked callback, as routing reports it."""
+
+    due_at: float
+    agent_id: str | None
+
+
+class RouterPort(Protocol):
+    """Choosing agents and holding callers (ivr.routing)."""
+
+    async def route(self, request: RoutingRequest) -> RoutingDecision:
+        """An agent now, the queue, or a callback."""
+        ...
+
+    async def poll(self, call_sid: str) -> RoutingDecision:
+        """A waiting caller's news."""
+        ...
+
+    async def dial_result(
+        self, call_sid: str, agent_id: str, status: DialStatus, *, talk_seconds: float = 0
+    ) -> None:
+        """How the agent leg went."""
+        ...
+
+    async def abandon(self, call_sid: str) -> None:
+        """The caller hung up while waiting."""
+        ...
+
+    async def request_callback(
+        self, request: RoutingRequest, *, due_at: float | None = None
+    ) -> CallbackPort:
+        """Book a callback."""
+        ...
+
+
+class TranscriptionPort(Protocol):
+    """Our own speech pipeline (ivr.speech.jobs)."""
+
+    async def submit(self, *, call_sid: str, recording_url: str, language: Language) -> None:
+        """Queue a recording for transcription."""
+        ...
+
+    async def outcome(self, *, call_sid: str) -> TranscriptionOutcome | None:
+        """The finished outcome, or None while pending."""
+        ...
+
+
+@dataclass(frozen=True)
+class CallerHistory:
+    """What the bank's records say about a caller, read from Redis."""
+
+    repeat_caller_24h: bool = False
+    open_complaint: bool = False
+    last_agent_id: str | None = None
+
+
+class HistoryPort(Protocol):
+    """The caller summary the ticket persister keeps in Redis."""
+
+    async def history(self, caller: str) -> CallerHistory:
+        """The caller's history, empty for a first-time caller."""
+        ...
+
+
+class FlowSource(Protocol):
+    """The flows and prompts in force (ivr.flows.catalog)."""
+
+    @property
+    def flows(self) -> Mapping[str, Flow]:
+        """Every loaded flow by name."""
+        ...
+
+    @property
+    def prompts(self) -> PromptCatalog:
+        """The prompt catalogue."""
+        ...

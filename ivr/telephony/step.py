@@ -1,0 +1,45 @@
+"""One webhook being answered: the call, the TwiML being built, the events to log."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.calls.state import CallState
+from ivr.telephony.twiml import Speaker
+from ivr.tickets.events import CallEvent, event_id
+
+
+@dataclass
+class Step:
+    """The working context of one webhook."""
+
+    state: CallState
+    base_url: str
+    fingerprint: str
+    speaker: Speaker
+    response: VoiceResponse = field(default_factory=VoiceResponse)
+    events: list[CallEvent] = field(default_factory=list)
+    now: float = field(default_factory=time.time)
+
+    def url(self, path: str, **query: str | int) -> str:
+        """An absolute URL under the public base, for TwiML."""
+        suffix = ("?" + urlencode(query)) if query else ""
+        return f"{self.base_url}{path}{suffix}"
+
+    def log(self, kind: str, data: dict[str, Any]) -> None:
+        """Record an event of this step, with an id stable under carrier retries."""
+        index = len(self.events)
+        self.events.append(
+            CallEvent(
+                id=event_id(self.state.call_sid, self.fingerprint, index),
+                call_sid=self.state.call_sid,
+                at=self.now,
+                type=kind,
+                data=data,
+            )
+        )

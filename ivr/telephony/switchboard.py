@@ -1,0 +1,382 @@
+"""The switchboard: answers each carrier webhook of a call with TwiML.
+
+It loads the call's state, asks the flow engine what comes next, performs the
+I/O the engine asks for (understanding, transcription, routing, callbacks)
+and renders the rest. Whatever fails inside, the caller hears an apology in
+their language and is put through to the general queue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.calls.state import CallState, Phase
+from ivr.calls.store import CallStore
+from ivr.config import Settings
+from ivr.flows import engine
+from ivr.flows.model import RecordNode
+from ivr.ids import Language, Topic
+from ivr.nlu.models import Behaviour
+from ivr.speech.models import VoiceCues
+from ivr.telephony import connect, twiml
+from ivr.telephony.services import (
+    FlowSource,
+    HistoryPort,
+    RouterPort,
+    TranscriptionPort,
+    UnderstandingPort,
+)
+from ivr.telephony.step import Step
+from ivr.telephony.twiml import Speaker
+from ivr.tickets.stream import EventLog
+
+log = logging.getLogger(__name__)
+
+MAIN_FLOW = "main"
+SURVEY_FLOW = "survey"
+GENERAL_QUEUE = "general"
+Handler = Callable[[Step, Mapping[str, str]], Awaitable[None]]
+
+
+class Switchboard:
+    """Answers the webhooks of every call."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        calls: CallStore,
+        config: FlowSource,
+        understanding: UnderstandingPort,
+        router: RouterPort,
+        transcription: TranscriptionPort,
+        history: HistoryPort,
+        events: EventLog,
+    ) -> None:
+        self.settings = settings
+        self.calls = calls
+        self.config = config
+        self.understanding = understanding
+        self.router = router
+        self.transcription = transcription
+        self.history = history
+        self.events = events
+
+    # ---- the webhook frame -------------------------------------------------------------
+
+    async def answer(
+        self,
+        kind: str,
+        params: Mapping[str, str],
+        *,
+        base_url: str,
+        url: str,
+        handler: Handler,
+        unknown: Handler | None = None,
+        fallback: Callable[[CallState | None, str], str] | None = None,
+    ) -> str:
+        """Run `handler` for one webhook under the call's lock; always valid TwiML.
+
+        `unknown` answers a webhook for a call we have no state for (default: start
+        the flow again politely); `fallback` answers when anything fails inside
+        (default: an apology and the general queue).
+        """
+        fallback = fallback or self._apology
+        call_sid = params.get("CallSid", "")
+        fingerprint = _fingerprint(url, params)
+        if not call_sid:
+            log.warning("%s webhook without CallSid", kind)
+            return fallback(None, base_url)
+        state: CallState | None = None
+        try:
+            async with self.calls.locked(call_sid):
+                cached = await self.calls.cached_reply(call_sid, fingerprint)
+                if cached is not None:
+                    return cached  # the carrier retried a webhook we already answered
+                state = await self.calls.load(call_sid)
+                fresh = state is None
+                if state is None:
+                    state = self._new_state(call_sid, params)
+                step = Step(
+                    state=state,
+                    base_url=base_url,
+                    fingerprint=fingerprint,
+                    speaker=self._speaker(state),
+                )
+                if fresh and kind != "voice":
+                    await (unknown or self._restart)(step, params)
+                else:
+                    await handler(step, params)
+                await self.calls.save(state)
+                await self.events.append(step.events)
+                reply = twiml.render(step.response)
+                await self.calls.remember_reply(call_sid, fingerprint, reply)
+                return reply
+        except Exception:
+            log.exception("webhook %s failed for call %s", kind, call_sid)
+            return fallback(state, base_url)
+
+    def _new_state(self, call_sid: str, params: Mapping[str, str]) -> CallState:
+        return CallState(
+            call_sid=call_sid,
+            caller=params.get("From", ""),
+            called=params.get("To", ""),
+            flow=MAIN_FLOW,
+            started_at=_now(),
+        )
+
+    def _speaker(self, state: CallState) -> Speaker:
+        return Speaker(prompts=self.config.prompts, language=state.language, calm=state.upset)
+
+    def _apology(self, state: CallState | None, base_url: str) -> str:
+        """An apology in the caller's language, then the general queue: never dead air."""
+        language = state.language if state else Language.EN_US
+        response = VoiceResponse()
+        try:
+            speaker = Speaker(prompts=self.config.prompts, language=language)
+            speaker.say(response, engine.Say("error_apology"))
+        except Exception:  # even the prompts are unreadable: say it plainly
+            log.exception("error prompt unavailable")
+            response.say("We are connecting you to an agent.", voice="alice", language="en-US")
+        sid = state.call_sid if state else ""
+        twiml.enqueue(
+            response,
+            queue=GENERAL_QUEUE,
+            wait_url=f"{base_url}/twilio/queue/wait",
+            url=f"{base_url}/twilio/queue/done" + (f"?sid={sid}" if sid else ""),
+        )
+        return twiml.render(response)
+
+    # ---- handlers ----------------------------------------------------------------------
+
+    async def incoming(self, step: Step, params: Mapping[str, str]) -> None:
+        """A call comes in: start the main flow."""
+        state = step.state
+        step.log(
+            "call.started",
+            {
+                "caller": state.caller,
+                "called": state.called,
+                "direction": params.get("Direction", "inbound"),
+            },
+        )
+        try:
+            known = await self.history.history(state.caller)
+            state.repeat_caller = known.repeat_caller_24h
+            state.open_complaint = known.open_complaint
+            state.last_agent_id = known.last_agent_id
+        except Exception:  # history is a nicety; the call goes on without it
+            log.exception("caller history unavailable for %s", state.call_sid)
+        await self.perform(step, engine.start(self.config.flows, state, now=_utc()))
+
+    async def gathered(self, step: Step, params: Mapping[str, str]) -> None:
+        """The caller answered (or not) at a menu, language choice or survey."""
+        state = step.state
+        if params.get("flow") != state.flow or params.get("node") != state.node:
+            # A stale request (the call has moved on): play where the call really is.
+            await self.perform(step, engine.gather_again(self.config.flows, state))
+            return
+        given = self._caller_input(state, params)
+        await self.perform(step, engine.answer(self.config.flows, state, given, now=_utc()))
+
+    def _caller_input(self, state: CallState, params: Mapping[str, str]) -> engine.CallerInput:
+        digits = params.get("Digits", "").strip()
+        speech = params.get("SpeechResult", "").strip()
+        if digits:
+            return engine.Keys(digits[:32])
+        if speech:
+            confidence = _float(params.get("Confidence"), default=0.0)
+            reading = self.understanding.read(
+                speech, state.language, behaviour=self.behaviour(state)
+            )
+            return engine.Speech(speech, confidence, reading, self.understanding.min_confidence)
+        return engine.Silence()
+
+    async def recorded(self, step: Step, params: Mapping[str, str]) -> None:
+        """A `<Record>` finished: transcribe it while the caller hears "one moment"."""
+        state = step.state
+        if state.phase is Phase.VOICEMAIL:
+            await connect.voicemail_left(self, step, params)
+            return
+        flow = self.config.flows[state.flow]
+        node = flow.nodes.get(state.node)
+        if not isinstance(node, RecordNode) or params.get("node") != state.node:
+            await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
+            return
+        recording = params.get("RecordingUrl", "")
+        state.node = node.next
+        if params.get("empty") or not recording:
+            step.log("speech.failed", {"error": "nothing was recorded"})
+            await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
+            return
+        step.log(
+            "speech.recorded",
+            {
+                "node": params.get("node"),
+                "recording_url": recording,
+                "duration": params.get("RecordingDuration"),
+            },
+        )
+        await self.transcription.submit(
+            call_sid=state.call_sid, recording_url=recording, language=state.language
+        )
+        state.phase = Phase.TRANSCRIBING
+        state.transcribe_deadline = step.now + self.settings.transcription_deadline_seconds
+        step.speaker.say(step.response, engine.Say("one_moment"))
+        self._poll_transcription(step)
+
+    def _poll_transcription(self, step: Step) -> None:
+        step.response.pause(length=1)
+        step.response.redirect(step.url("/twilio/transcribing"), method="POST")
+
+    async def transcribing(self, step: Step, params: Mapping[str, str]) -> None:
+        """Poll our own transcription until it is done or the deadline passes."""
+        state = step.state
+        if state.phase is not Phase.TRANSCRIBING:
+            await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
+            return
+        outcome = await self.transcription.outcome(call_sid=state.call_sid)
+        if outcome is None and step.now < state.transcribe_deadline:
+            self._poll_transcription(step)
+            return
+        state.phase = Phase.MENU
+        if outcome is None:
+            # Past the deadline: route with what we know; the transcript joins the
+            # ticket when the worker finishes.
+            step.log("error", {"where": "transcription", "message": "deadline passed"})
+        elif outcome.transcript is not None and outcome.transcript.text.strip():
+            transcript = outcome.transcript
+            state.utterances.append(transcript.text)
+            if transcript.cues is not None:
+                state.voice = transcript.cues.model_dump()
+            reading = self.understanding.read(
+                transcript.text,
+                state.language,
+                voice=transcript.cues,
+                behaviour=self.behaviour(state),
+            )
+            if reading.topic_confidence >= self.understanding.min_confidence:
+                state.topic = reading.topic
+                state.topic_confidence = reading.topic_confidence
+            state.emotion, state.emotion_intensity = reading.emotion, reading.emotion_intensity
+            step.log("nlu.read", reading.model_dump(mode="json"))
+        await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
+
+    async def _restart(self, step: Step, params: Mapping[str, str]) -> None:
+        """A step for a call we don't know (expired, or never started): start again politely."""
+        step.speaker.say(step.response, engine.Say("restart"))
+        await self.incoming(step, params)
+
+    # ---- performing the engine's actions -------------------------------------------------
+
+    async def perform(self, step: Step, turn: engine.Turn, *, depth: int = 0) -> None:
+        """Render `turn` into the step's TwiML, doing the I/O its actions need."""
+        for kind, data in turn.events:
+            step.log(kind, data)
+        state = step.state
+        for action in turn.actions:
+            match action:
+                case engine.Say():
+                    step.speaker.say(step.response, action)
+                case engine.Gather():
+                    url = step.url("/twilio/gather", flow=action.flow, node=action.node)
+                    twiml.gather(
+                        step.response, step.speaker, action, url=url, timeout_url=url + "&silence=1"
+                    )
+                case engine.Record():
+                    url = step.url("/twilio/record", flow=action.flow, node=action.node)
+                    twiml.record(step.response, action, url=url)
+                case engine.Route():
+                    await connect.route(self, step, topic=action.topic, queue=action.queue)
+                case engine.Transfer():
+                    step.speaker.say(step.response, engine.Say("transfer_connecting"))
+                    step.log("agent.dialed", {"agent_id": None, "endpoint": action.number})
+                    twiml.transfer(
+                        step.response, number=action.number, url=step.url("/twilio/transfer/done")
+                    )
+                    state.phase = Phase.DIALING
+                case engine.BookCallback():
+                    await connect.book_callback(self, step, topic=action.topic)
+                    if depth < 4:
+                        await self.perform(
+                            step,
+                            engine.resume(self.config.flows, state, now=_utc()),
+                            depth=depth + 1,
+                        )
+                case engine.Hangup():
+                    step.response.hangup()
+                    state.phase = Phase.ENDED
+
+    def behaviour(self, state: CallState) -> Behaviour:
+        """How the caller has behaved so far, for emotion detection."""
+        waited = (_now() - state.queue_entered_at) if state.queue_entered_at else 0.0
+        return Behaviour(
+            zero_presses=state.zero_presses,
+            no_match_count=state.no_match_count,
+            no_input_count=state.no_input_count,
+            hold_seconds=max(0.0, waited),
+            repeat_caller_24h=state.repeat_caller,
+            open_complaint=state.open_complaint,
+        )
+
+    def refresh_emotion(self, step: Step) -> None:
+        """Fuse everything known about the caller into their emotion, before routing."""
+        state = step.state
+        voice = VoiceCues.model_validate(state.voice) if state.voice else None
+        reading = self.understanding.emotion(
+            " ".join(state.utterances[-3:]),
+            state.language,
+            voice=voice,
+            behaviour=self.behaviour(state),
+        )
+        state.emotion, state.emotion_intensity = reading.emotion, reading.intensity
+        step.speaker.calm = state.upset
+        step.log(
+            "nlu.read",
+            {
+                "topic": state.topic or Topic.GENERAL,
+                "topic_confidence": state.topic_confidence,
+                "emotion": reading.emotion,
+                "emotion_intensity": reading.intensity,
+                "cues": [cue.model_dump(mode="json") for cue in reading.cues],
+            },
+        )
+
+    async def start_survey(self, step: Step) -> None:
+        """The agent leg ended: a short satisfaction survey, then goodbye."""
+        state = step.state
+        state.phase = Phase.SURVEY
+        if SURVEY_FLOW not in self.config.flows:
+            step.speaker.say(step.response, engine.Say("goodbye"))
+            step.response.hangup()
+            return
+        state.flow = SURVEY_FLOW
+        state.stack.clear()
+        await self.perform(step, engine.start(self.config.flows, state, now=_utc()))
+
+
+def _fingerprint(url: str, params: Mapping[str, str]) -> str:
+    """Equal for a carrier's retry of the same webhook, different for any other."""
+    text = url + "|" + "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def _float(value: str | None, *, default: float) -> float:
+    try:
+        return min(1.0, max(0.0, float(value))) if value else default
+    except ValueError:
+        return default
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

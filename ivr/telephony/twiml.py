@@ -1,0 +1,133 @@
+"""Turning the engine's actions into TwiML, with the twilio library's builder.
+
+Attribute order is fixed by the builder (alphabetical), so the XML for a
+given call state is deterministic and tests can compare it exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from twilio.twiml.voice_response import Gather as TwimlGather
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.flows import engine
+from ivr.ids import Language
+from ivr.prompts.model import PromptCatalog
+
+XML_CONTENT_TYPE = "text/xml"
+
+
+class Speaker:
+    """Says prompts in a call's language, with that language's voice."""
+
+    def __init__(self, *, prompts: PromptCatalog, language: Language, calm: bool = False) -> None:
+        self.prompts = prompts
+        self.language = language
+        self.calm = calm
+
+    def text(
+        self,
+        prompt: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        language: Language | None = None,
+    ) -> str:
+        """The prompt's text in the call's language (the calming variant for upset callers)."""
+        return self.prompts.text(
+            prompt, language or self.language, calm=self.calm, **(params or {})
+        )
+
+    def say(self, target: VoiceResponse | TwimlGather, action: engine.Say) -> None:
+        """Append `<Say>` for one prompt, in one language or in each language in turn."""
+        languages: Iterable[Language] = (
+            self._all_languages_first_current() if action.all_languages else (self.language,)
+        )
+        for language in languages:
+            voice = self.prompts.sets[language].say
+            target.say(
+                self.text(action.prompt, action.params, language=language),
+                voice=voice.voice,
+                language=voice.language,
+            )
+
+    def gather_language(self) -> str:
+        """The carrier's speech-recognition code for the call's language."""
+        return self.prompts.sets[self.language].gather_language
+
+    def _all_languages_first_current(self) -> list[Language]:
+        rest = [lang for lang in self.prompts.sets if lang != self.language]
+        return [self.language, *rest]
+
+
+def gather(
+    response: VoiceResponse, speaker: Speaker, action: engine.Gather, *, url: str, timeout_url: str
+) -> None:
+    """A `<Gather>` for an input node, then a redirect taken when the caller is silent."""
+    attrs: dict[str, Any] = {
+        "input": action.input,
+        "action": url,
+        "method": "POST",
+        "timeout": action.timeout,
+        "action_on_empty_result": False,
+    }
+    if action.num_digits == 1:
+        attrs["num_digits"] = 1
+    else:
+        attrs["finish_on_key"] = "#"
+    if "speech" in action.input:
+        attrs["language"] = speaker.gather_language()
+        attrs["speech_timeout"] = "auto"
+        if action.hints:
+            attrs["hints"] = ", ".join(action.hints)
+    node = response.gather(**attrs)
+    for prompt in action.prompts:
+        speaker.say(node, prompt)
+    response.redirect(timeout_url, method="POST")
+
+
+def record(response: VoiceResponse, action: engine.Record, *, url: str) -> None:
+    """A `<Record>`; Twilio posts RecordingUrl to `url` when the caller stops."""
+    response.record(
+        action=url,
+        method="POST",
+        max_length=action.max_length,
+        timeout=action.timeout,
+        play_beep=True,
+        trim="trim-silence",
+    )
+    # Nothing recorded: Twilio goes on to the next verb, and so do we.
+    response.redirect(url + ("&" if "?" in url else "?") + "empty=1", method="POST")
+
+
+def dial(
+    response: VoiceResponse, *, endpoint: str, agent_id: str, url: str, timeout: int = 20
+) -> None:
+    """`<Dial>` an agent: `<Client>` for app agents, `<Number>` or `<Sip>` otherwise."""
+    node = response.dial(action=url, method="POST", timeout=timeout, answer_on_bridge=True)
+    if endpoint == "client":
+        node.client(agent_id)
+    elif endpoint.startswith("sip:"):
+        node.sip(endpoint)
+    else:
+        node.number(endpoint)
+
+
+def transfer(response: VoiceResponse, *, number: str, url: str) -> None:
+    """`<Dial>` a number or SIP address outside the hotline."""
+    node = response.dial(action=url, method="POST", timeout=30)
+    if number.startswith("sip:"):
+        node.sip(number)
+    else:
+        node.number(number)
+
+
+def enqueue(response: VoiceResponse, *, queue: str, wait_url: str, url: str) -> None:
+    """`<Enqueue>` the caller; the wait URL is polled while they wait."""
+    response.enqueue(queue, wait_url=wait_url, wait_url_method="POST", action=url, method="POST")
+
+
+def render(response: VoiceResponse) -> str:
+    """The TwiML document as text."""
+    return str(response.to_xml())

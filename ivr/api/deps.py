@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from ivr.config import Settings
 from ivr.keys import Keys
+from ivr.tickets.store import TicketStore
 
 
 def get_settings(request: Request) -> Settings:
@@ -29,6 +30,12 @@ def get_keys(request: Request) -> Keys:
     return cast(Keys, request.app.state.keys)
 
 
+def get_ticket_store(request: Request) -> TicketStore:
+    """The ticket store (tickets, callbacks, tokens, audit log)."""
+    return cast(TicketStore, request.app.state.tickets)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
 KeysDep = Annotated[Keys, Depends(get_keys)]
+TicketStoreDep = Annotated[TicketStore, Depends(get_ticket_store)]

@@ -1,0 +1,76 @@
+"""Engines for the ticket store, and schema migration (Alembic) that `ivr serve` runs on start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def async_url(url: str) -> str:
+    """`url` with an async driver: sqlite -> aiosqlite, postgresql -> asyncpg."""
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg2://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets the API read while the persister writes; busy_timeout waits out
+    # the other writer instead of failing at once.
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> AsyncEngine:
+    """An async engine for `url` (plain or async form); SQLite's folder is created."""
+    url = async_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic config pointing at the migrations inside the package."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", async_url(url))
+    return cfg
+
+
+def _upgrade(connection: Connection, cfg: Config, revision: str) -> None:
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
+
+
+async def migrate(url: str, *, revision: str = "head") -> None:
+    """Bring the schema at `url` up to `revision` (idempotent; safe on every start)."""
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade, alembic_config(), revision)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,1 @@
+"""Alembic migrations of the ticket store (script location inside the package)."""

@@ -1,0 +1,204 @@
+"""How each call event changes a call's ticket: plain functions over the row objects.
+
+`apply_event` runs once per stored event (the store skips event ids it has
+already seen), so projections need not be idempotent themselves; they are
+written to be order-tolerant where they can, since batches may interleave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ivr.tickets.events import CallEvent
+from ivr.tickets.models import Call, Callback, CallbackStatus, Outcome, Ticket, TicketStatus
+from ivr.tickets.redact import mask_digits, redact_data
+
+ANSWERED_DIAL = frozenset({"completed", "answered"})
+ABANDON_REASONS = frozenset({"abandoned", "hangup", "caller_hangup", "timeout"})
+
+
+def clean_data(event: CallEvent) -> dict[str, Any]:
+    """The event's data as it may be stored: secure digits masked, free text redacted."""
+    data = dict(event.data)
+    if event.type == "menu.input" and data.get("secure"):
+        for field in ("digits", "speech"):
+            if isinstance(data.get(field), str):
+                data[field] = mask_digits(data[field])
+    cleaned: dict[str, Any] = redact_data(data)
+    return cleaned
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _add_transcript(ticket: Ticket, at: float, text: Any, source: str, node: Any = None) -> None:
+    if not isinstance(text, str) or not text.strip():
+        return
+    entry = {"at": at, "source": source, "text": text, "node": node}
+    ticket.transcripts = sorted([*(ticket.transcripts or []), entry], key=lambda e: e["at"])
+
+
+def _set_outcome(ticket: Ticket, outcome: Outcome) -> None:
+    # An answered call stays answered even if a later step (survey hang-up) says otherwise.
+    if ticket.outcome == Outcome.ANSWERED.value and outcome is Outcome.ABANDONED:
+        return
+    ticket.outcome = outcome.value
+
+
+def _started(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    c.caller = t.caller = d.get("caller") or t.caller
+    c.called = d.get("called") or c.called
+    c.started_at = at
+
+
+def _language(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    t.language = d.get("language") or t.language
+
+
+def _menu(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    step = {"at": at, "node": d.get("node"), "flow": d.get("flow")}
+    t.menu_path = sorted([*(t.menu_path or []), step], key=lambda s: s["at"])
+
+
+def _input(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    _add_transcript(t, at, d.get("speech"), "speech", d.get("node"))
+    if d.get("digits"):
+        _add_transcript(t, at, f"[keys] {d['digits']}", "dtmf", d.get("node"))
+
+
+def _transcribed(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    _add_transcript(t, at, d.get("text"), "recording")
+
+
+def _nlu(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    t.topic = d.get("topic") or t.topic
+    t.topic_confidence = _num(d.get("topic_confidence"))
+    t.emotion = d.get("emotion") or t.emotion
+    t.emotion_intensity = _num(d.get("emotion_intensity"))
+    cues = d.get("cues")
+    if isinstance(cues, list):
+        t.cues = cues
+    if not t.transcripts and isinstance(d.get("text"), str):
+        _add_transcript(t, at, d["text"], "nlu")
+
+
+def _routing(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    t.routing = d
+    t.routing_explanation = d.get("reason") or d.get("explanation") or t.routing_explanation
+    agent = d.get("agent")
+    if isinstance(agent, dict) and agent.get("id"):
+        t.agent_id = str(agent["id"])
+    t.queue = d.get("queue") or t.queue
+
+
+def _queue_joined(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    t.queue = d.get("queue") or t.queue
+    t.queue_joined_at = at
+
+
+def _queue_left(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    wait = _num(d.get("wait_seconds"))
+    if wait is None and t.queue_joined_at is not None:
+        wait = max(0.0, at - t.queue_joined_at)
+    t.queue_seconds = wait
+    if d.get("reason") in ABANDON_REASONS:
+        _set_outcome(t, Outcome.ABANDONED)
+
+
+def _dialed(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    t.agent_id = d.get("agent_id") or t.agent_id
+
+
+def _dial_result(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    if d.get("dial_status") not in ANSWERED_DIAL:
+        return
+    t.agent_id = d.get("agent_id") or t.agent_id
+    duration = _num(d.get("duration"))
+    t.handle_seconds = duration
+    c.answered_at = at - duration if duration is not None else c.answered_at
+    if t.queue_seconds is None:
+        t.queue_seconds = 0.0
+    _set_outcome(t, Outcome.ANSWERED)
+
+
+def _voicemail(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    _set_outcome(t, Outcome.VOICEMAIL)
+
+
+def _survey(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    csat = d.get("csat")
+    if isinstance(csat, int) and not isinstance(csat, bool) and 1 <= csat <= 5:
+        t.csat = csat
+
+
+def _self_service(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    if t.outcome is None:
+        t.outcome = Outcome.SELF_SERVICE.value
+
+
+def _ended(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    c.ended_at = at
+    c.duration = _num(d.get("duration"))
+    c.final_status = d.get("status") or c.final_status
+    if t.outcome is None:
+        # Reaching routing and leaving without an agent is abandonment; a call
+        # that never asked for an agent was served by the menu.
+        asked = t.routing is not None or t.queue_joined_at is not None
+        t.outcome = Outcome.ABANDONED.value if asked else Outcome.SELF_SERVICE.value
+    if t.outcome == Outcome.ABANDONED.value and t.queue_seconds is None and t.queue_joined_at:
+        t.queue_seconds = max(0.0, at - t.queue_joined_at)
+    if t.outcome == Outcome.SELF_SERVICE.value and t.status == TicketStatus.OPEN.value:
+        t.status = TicketStatus.RESOLVED.value
+
+
+_HANDLERS: dict[str, Callable[[Ticket, Call, float, dict[str, Any]], None]] = {
+    "call.started": _started,
+    "language.chosen": _language,
+    "menu.entered": _menu,
+    "menu.input": _input,
+    "speech.transcribed": _transcribed,
+    "nlu.read": _nlu,
+    "routing.decided": _routing,
+    "queue.joined": _queue_joined,
+    "queue.left": _queue_left,
+    "agent.dialed": _dialed,
+    "agent.result": _dial_result,
+    "voicemail.left": _voicemail,
+    "survey.answered": _survey,
+    "self_service.completed": _self_service,
+    "call.ended": _ended,
+}
+
+
+def _callback(t: Ticket, event: CallEvent, d: dict[str, Any]) -> Callback:
+    due = _num(d.get("due_at")) or event.at
+    _set_outcome(t, Outcome.CALLBACK)
+    t.callback_at = due
+    t.status = TicketStatus.PENDING.value
+    return Callback(
+        id=event.id,
+        ticket_id=t.id,
+        number=d.get("number") or t.caller,
+        language=d.get("language") or t.language,
+        topic=d.get("topic") or t.topic,
+        emotion=d.get("emotion") or t.emotion,
+        agent_id=d.get("agent_id") or t.agent_id,
+        due_at=due,
+        status=CallbackStatus.DUE.value,
+        created_at=event.at,
+    )
+
+
+def apply_event(
+    ticket: Ticket, call: Call, event: CallEvent, data: dict[str, Any]
+) -> list[Callback]:
+    """Change `ticket` and `call` by one event (`data` already cleaned); return new callbacks."""
+    ticket.updated_at = max(ticket.updated_at or 0.0, event.at)
+    if event.type == "callback.requested":
+        return [_callback(ticket, event, data)]
+    handler = _HANDLERS.get(event.type)
+    if handler is not None:
+        handler(ticket, call, event.at, data)
+    return []

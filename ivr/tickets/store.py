@@ -1,0 +1,459 @@
+"""The ticket store: SQLAlchemy 2 async over SQLite or PostgreSQL.
+
+Webhooks never call this directly: events reach it through the stream and
+the persister (`persist`), which is idempotent by event id. The API reads and
+patches tickets here; tokens and the audit log live here too (ivr.tickets.access).
+"""
+
+from __future__ import annotations
+
+import builtins
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from ivr.errors import InvalidInputError, NotFoundError
+from ivr.tickets import access
+from ivr.tickets.access import AccessRecords
+from ivr.tickets.db import make_engine, migrate
+from ivr.tickets.events import CallEvent
+from ivr.tickets.models import (
+    Call,
+    Callback,
+    CallbackStatus,
+    Customer,
+    Event,
+    Ticket,
+    TicketStatus,
+    ticket_id,
+)
+from ivr.tickets.projection import apply_event, clean_data
+from ivr.tickets.redact import redact
+from ivr.tickets.views import (
+    CallbackView,
+    CustomerHistory,
+    CustomerSummary,
+    EventView,
+    TicketFilter,
+    TicketPatch,
+    TicketView,
+)
+
+COMPLAINT_TOPICS = frozenset({"complaint"})
+DAY = 24 * 3600.0
+
+
+@dataclass
+class PersistResult:
+    """What one `persist` call did."""
+
+    stored: int = 0
+    duplicates: int = 0
+    callers: set[str] = field(default_factory=set)
+
+
+def ticket_view(t: Ticket, call: Call | None = None, events: Sequence[Event] = ()) -> TicketView:
+    """The API's view of a ticket row."""
+    transcripts = list(t.transcripts or [])
+    return TicketView(
+        id=t.id,
+        call_sid=t.call_sid,
+        caller=t.caller,
+        language=t.language,
+        topic=t.topic,
+        topic_confidence=t.topic_confidence,
+        emotion=t.emotion,
+        emotion_intensity=t.emotion_intensity,
+        cues=list(t.cues or []),
+        transcript="\n".join(str(e.get("text", "")) for e in transcripts),
+        transcripts=transcripts,
+        menu_path=[str(s.get("node")) for s in (t.menu_path or [])],
+        routing=t.routing,
+        routing_explanation=t.routing_explanation,
+        status=t.status,
+        agent_id=t.agent_id,
+        queue=t.queue,
+        queue_seconds=t.queue_seconds,
+        handle_seconds=t.handle_seconds,
+        outcome=t.outcome,
+        csat=t.csat,
+        notes=t.notes,
+        disposition=t.disposition,
+        callback_at=t.callback_at,
+        created_at=t.created_at,
+        updated_at=t.updated_at,
+        started_at=call.started_at if call else None,
+        answered_at=call.answered_at if call else None,
+        ended_at=call.ended_at if call else None,
+        events=[EventView(id=e.id, at=e.at, type=e.type, data=e.data) for e in events],
+    )
+
+
+def _new_ticket(call_sid: str, at: float) -> Ticket:
+    return Ticket(
+        id=ticket_id(call_sid),
+        call_sid=call_sid,
+        status=TicketStatus.OPEN.value,
+        cues=[],
+        transcripts=[],
+        menu_path=[],
+        created_at=at,
+        updated_at=at,
+    )
+
+
+class TicketStore(AccessRecords):
+    """Tickets, calls, customers, events, callbacks, tokens and the audit log."""
+
+    def __init__(self, *, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    async def open(cls, url: str, *, run_migrations: bool = True) -> TicketStore:
+        """Connect to `url` (SQLite or PostgreSQL), migrating the schema first unless told not."""
+        if run_migrations:
+            await migrate(url)
+        return cls(engine=make_engine(url))
+
+    async def close(self) -> None:
+        """Release the connection pool."""
+        await self.engine.dispose()
+
+    async def ping(self) -> None:
+        """Raise when the database does not answer (for /healthz)."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    def session(self) -> AsyncSession:
+        """A new session (used by ivr.tickets.access and reports)."""
+        return self._sessions()
+
+    # --- the write-behind path ---
+    async def persist(self, events: Sequence[CallEvent]) -> PersistResult:
+        """Store `events` and project them into tickets in one transaction; skip known ids."""
+        result = PersistResult()
+        unique: dict[str, CallEvent] = {}
+        for e in events:
+            unique.setdefault(e.id, e)
+        result.duplicates = len(events) - len(unique)
+        if not unique:
+            return result
+        async with self._sessions() as session, session.begin():
+            seen = set(await session.scalars(select(Event.id).where(Event.id.in_(list(unique)))))
+            new = sorted((e for e in unique.values() if e.id not in seen), key=lambda e: e.at)
+            result.duplicates += len(seen)
+            if not new:
+                return result
+            await self._project(session, new, result)
+        result.stored = len(new)
+        return result
+
+    async def _project(
+        self, session: AsyncSession, new: list[CallEvent], result: PersistResult
+    ) -> None:
+        sids = {e.call_sid for e in new}
+        # FOR UPDATE serialises two consumers projecting one call (PostgreSQL; no-op on SQLite).
+        tickets = {
+            t.call_sid: t
+            for t in await session.scalars(
+                select(Ticket).where(Ticket.call_sid.in_(sids)).with_for_update()
+            )
+        }
+        calls = {
+            c.call_sid: c
+            for c in await session.scalars(select(Call).where(Call.call_sid.in_(sids)))
+        }
+        for e in new:
+            if e.call_sid not in tickets:
+                tickets[e.call_sid] = _new_ticket(e.call_sid, e.at)
+                session.add(tickets[e.call_sid])
+            if e.call_sid not in calls:
+                calls[e.call_sid] = Call(call_sid=e.call_sid)
+                session.add(calls[e.call_sid])
+        rows: list[dict[str, Any]] = []
+        callbacks: list[Callback] = []
+        for e in new:
+            t, c = tickets[e.call_sid], calls[e.call_sid]
+            data = clean_data(e)
+            rows.append(
+                {
+                    "id": e.id,
+                    "call_sid": e.call_sid,
+                    "ticket_id": t.id,
+                    "at": e.at,
+                    "type": e.type,
+                    "data": data,
+                }
+            )
+            callbacks += apply_event(t, c, e, data)
+        await session.flush()  # tickets exist before callbacks point at them
+        session.add_all(callbacks)
+        await session.execute(insert(Event), rows)
+        started = {e.call_sid for e in new if e.type == "call.started"}
+        await self._touch_customers(session, [tickets[s] for s in sids], started)
+        result.callers = {t.caller for t in tickets.values() if t.caller}
+
+    async def _touch_customers(
+        self, session: AsyncSession, tickets: list[Ticket], started: set[str]
+    ) -> None:
+        phones = {t.caller for t in tickets if t.caller}
+        if not phones:
+            return
+        known = {
+            c.phone: c
+            for c in await session.scalars(
+                select(Customer).where(Customer.phone.in_(phones)).with_for_update()
+            )
+        }
+        for t in tickets:
+            if not t.caller:
+                continue
+            cust = known.get(t.caller)
+            if cust is None:
+                cust = Customer(
+                    phone=t.caller, first_seen=t.created_at, last_seen=t.created_at, calls=0
+                )
+                known[t.caller] = cust
+                session.add(cust)
+            cust.last_seen = max(cust.last_seen, t.updated_at)
+            cust.language = t.language or cust.language
+            if t.call_sid in started:
+                cust.calls = (cust.calls or 0) + 1
+
+    # --- reading and changing tickets ---
+    async def get(self, ident: str, *, with_events: bool = True) -> TicketView:
+        """One ticket by id (or by CallSid), with its events; NotFoundError when unknown."""
+        async with self._sessions() as session:
+            t = await session.get(Ticket, ident)
+            if t is None:
+                t = await session.scalar(select(Ticket).where(Ticket.call_sid == ident))
+            if t is None:
+                raise NotFoundError("ticket", ident)
+            call = await session.get(Call, t.call_sid)
+            events: Sequence[Event] = ()
+            if with_events:
+                events = (
+                    await session.scalars(
+                        select(Event)
+                        .where(Event.call_sid == t.call_sid)
+                        .order_by(Event.at, Event.id)
+                    )
+                ).all()
+            return ticket_view(t, call, events)
+
+    async def list(self, flt: TicketFilter) -> builtins.list[TicketView]:
+        """Tickets matching `flt`, newest first (without their events)."""
+        q = select(Ticket, Call).outerjoin(Call, Call.call_sid == Ticket.call_sid)
+        for column, value in (
+            (Ticket.caller, flt.caller),
+            (Ticket.topic, flt.topic),
+            (Ticket.emotion, flt.emotion),
+            (Ticket.status, flt.status),
+            (Ticket.agent_id, flt.agent_id),
+        ):
+            if value is not None:
+                q = q.where(column == value)
+        if flt.since is not None:
+            q = q.where(Ticket.created_at >= flt.since)
+        if flt.until is not None:
+            q = q.where(Ticket.created_at < flt.until)
+        q = q.order_by(Ticket.created_at.desc(), Ticket.id).limit(flt.limit).offset(flt.offset)
+        async with self._sessions() as session:
+            return [ticket_view(t, c) for t, c in (await session.execute(q)).all()]
+
+    async def patch(
+        self, ident: str, change: TicketPatch, *, actor: str, audit: bool
+    ) -> TicketView:
+        """Apply an agent's or admin's change (an admin's is audited); return the ticket."""
+        fields = change.model_dump(exclude_unset=True)
+        if not fields:
+            raise InvalidInputError(
+                "nothing to change: give notes, status, disposition or callback_at"
+            )
+        now = time.time()
+        async with self._sessions() as session, session.begin():
+            t = await session.get(Ticket, ident, with_for_update=True)
+            if t is None:
+                raise NotFoundError("ticket", ident)
+            before = {k: getattr(t, k) for k in fields}
+            if "notes" in fields:
+                t.notes = redact(change.notes) if change.notes is not None else None
+            if "disposition" in fields:
+                t.disposition = redact(change.disposition) if change.disposition else None
+            if "status" in fields:
+                t.status = change.status or t.status
+            if "callback_at" in fields:
+                await self._schedule_callback(session, t, change.callback_epoch(), now)
+            t.updated_at = now
+            after = {k: getattr(t, k) for k in fields}
+            if audit:
+                session.add(access.audit_entry(actor, "ticket.patch", t.id, before, after, now))
+        return await self.get(ident)
+
+    async def _schedule_callback(
+        self, session: AsyncSession, t: Ticket, due: float | None, now: float
+    ) -> None:
+        open_tasks = (
+            await session.scalars(
+                select(Callback).where(
+                    Callback.ticket_id == t.id, Callback.status == CallbackStatus.DUE.value
+                )
+            )
+        ).all()
+        t.callback_at = due
+        if due is None:
+            for task in open_tasks:
+                task.status, task.completed_at = CallbackStatus.DONE.value, now
+            return
+        if open_tasks:
+            for task in open_tasks:
+                task.due_at = due
+            return
+        session.add(
+            Callback(
+                id=f"{t.id}:cb:{int(now * 1000)}",
+                ticket_id=t.id,
+                number=t.caller,
+                language=t.language,
+                topic=t.topic,
+                emotion=t.emotion,
+                agent_id=t.agent_id,
+                due_at=due,
+                status=CallbackStatus.DUE.value,
+                created_at=now,
+            )
+        )
+        if t.status == TicketStatus.OPEN.value:
+            t.status = TicketStatus.PENDING.value
+
+    # --- callbacks ---
+    async def callbacks(
+        self,
+        *,
+        agent_id: str | None = None,
+        now: float | None = None,
+        due_within: float | None = None,
+    ) -> builtins.list[CallbackView]:
+        """Open callback tasks (of one agent, or all), soonest first; overdue ones flagged."""
+        now = time.time() if now is None else now
+        q = select(Callback).where(Callback.status == CallbackStatus.DUE.value)
+        if agent_id is not None:
+            q = q.where(Callback.agent_id == agent_id)
+        if due_within is not None:
+            q = q.where(Callback.due_at <= now + due_within)
+        async with self._sessions() as session:
+            rows = (await session.scalars(q.order_by(Callback.due_at, Callback.id))).all()
+        return [_callback_view(c, now) for c in rows]
+
+    async def get_callback(self, callback_id: str) -> CallbackView:
+        """One callback task; NotFoundError when unknown."""
+        async with self._sessions() as session:
+            c = await session.get(Callback, callback_id)
+            if c is None:
+                raise NotFoundError("callback", callback_id)
+            return _callback_view(c, time.time())
+
+    async def complete_callback(self, callback_id: str, *, actor: str, audit: bool) -> CallbackView:
+        """Mark a callback done and close its task on the ticket (pending becomes resolved)."""
+        now = time.time()
+        async with self._sessions() as session, session.begin():
+            c = await session.get(Callback, callback_id, with_for_update=True)
+            if c is None:
+                raise NotFoundError("callback", callback_id)
+            c.status, c.completed_at = CallbackStatus.DONE.value, c.completed_at or now
+            t = await session.get(Ticket, c.ticket_id, with_for_update=True)
+            if t is not None:
+                remaining = await session.scalar(
+                    select(func.count())
+                    .select_from(Callback)
+                    .where(
+                        Callback.ticket_id == t.id,
+                        Callback.status == CallbackStatus.DUE.value,
+                        Callback.id != c.id,
+                    )
+                )
+                if not remaining:
+                    t.callback_at = None
+                    if t.status == TicketStatus.PENDING.value:
+                        t.status = TicketStatus.RESOLVED.value
+                t.updated_at = now
+            if audit:
+                session.add(
+                    access.audit_entry(
+                        actor, "callback.complete", c.id, {}, {"status": "done"}, now
+                    )
+                )
+            return _callback_view(c, now)
+
+    # --- customers ---
+    async def customer_history(self, phone: str, *, limit: int = 20) -> CustomerHistory:
+        """A caller's record and recent tickets (screen pop); empty history for a new caller."""
+        async with self._sessions() as session:
+            cust = await session.get(Customer, phone)
+        tickets = await self.list(TicketFilter(caller=phone, limit=limit))
+        if cust is None:
+            return CustomerHistory(phone=phone, tickets=tickets)
+        return CustomerHistory(
+            phone=phone,
+            language=cust.language,
+            segment=cust.segment,
+            notes=cust.notes,
+            calls=cust.calls,
+            first_seen=cust.first_seen,
+            last_seen=cust.last_seen,
+            tickets=tickets,
+        )
+
+    async def customer_summaries(self, callers: set[str]) -> dict[str, CustomerSummary]:
+        """Fresh summaries of `callers` from the tickets, for the Redis copy."""
+        if not callers:
+            return {}
+        q = (
+            select(
+                Ticket.caller,
+                Ticket.id,
+                Ticket.call_sid,
+                Ticket.status,
+                Ticket.topic,
+                Ticket.agent_id,
+            )
+            .add_columns(Ticket.created_at, Ticket.language)
+            .where(Ticket.caller.in_(callers))
+            .order_by(Ticket.created_at.desc())
+        )
+        out = {c: CustomerSummary(caller=c) for c in callers}
+        async with self._sessions() as session:
+            for caller, tid, sid, status, topic, agent, created, language in await session.execute(
+                q
+            ):
+                s = out[caller]
+                s.last_call_at = s.last_call_at or created
+                s.language = s.language or language
+                if len(s.recent_calls) < 20:
+                    s.recent_calls.append((sid, created))
+                s.last_agent_id = s.last_agent_id or agent
+                if status != TicketStatus.RESOLVED.value:
+                    s.open_ticket_id = s.open_ticket_id or tid
+                    s.open_complaint = s.open_complaint or topic in COMPLAINT_TOPICS
+        return out
+
+
+def _callback_view(c: Callback, now: float) -> CallbackView:
+    return CallbackView(
+        id=c.id,
+        ticket_id=c.ticket_id,
+        number=c.number,
+        language=c.language,
+        topic=c.topic,
+        emotion=c.emotion,
+        agent_id=c.agent_id,
+        due_at=c.due_at,
+        status=c.status,
+        overdue=c.status == CallbackStatus.DUE.value and c.due_at < now,
+        completed_at=c.completed_at,
+    )

@@ -1,0 +1,170 @@
+"""What the ticket store hands out and accepts: pydantic models shared by the API, CLI and flow."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ivr.tickets.models import TicketStatus
+
+
+class EventView(BaseModel):
+    """One stored step of a call."""
+
+    at: float
+    type: str
+    data: dict[str, Any] = Field(default_factory=dict)
+    id: str | None = None
+
+
+class TicketView(BaseModel):
+    """A ticket as the API shows it (contract fields first)."""
+
+    id: str
+    call_sid: str
+    caller: str | None = None
+    language: str | None = None
+    topic: str | None = None
+    topic_confidence: float | None = None
+    emotion: str | None = None
+    emotion_intensity: float | None = None
+    cues: list[Any] = Field(default_factory=list)
+    transcript: str = ""
+    transcripts: list[dict[str, Any]] = Field(default_factory=list)
+    menu_path: list[str] = Field(default_factory=list)
+    routing: dict[str, Any] | None = None
+    routing_explanation: str | None = None
+    status: str = TicketStatus.OPEN.value
+    agent_id: str | None = None
+    queue: str | None = None
+    queue_seconds: float | None = None
+    handle_seconds: float | None = None
+    outcome: str | None = None
+    csat: int | None = None
+    notes: str | None = None
+    disposition: str | None = None
+    callback_at: float | None = None
+    created_at: float
+    updated_at: float
+    started_at: float | None = None
+    answered_at: float | None = None
+    ended_at: float | None = None
+    events: list[EventView] = Field(default_factory=list)
+
+
+def _epoch(value: Any) -> Any:
+    if isinstance(value, datetime):
+        when = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return when.timestamp()
+    return value
+
+
+class TicketPatch(BaseModel):
+    """An agent's or admin's change to a ticket; unknown fields and wrong types are refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    notes: str | None = Field(default=None, max_length=10_000)
+    status: Literal["open", "pending", "resolved"] | None = None
+    disposition: str | None = Field(default=None, max_length=200)
+    callback_at: datetime | None = Field(
+        default=None, description="ISO 8601; schedules (or moves) the callback task; null clears"
+    )
+
+    @field_validator("callback_at", mode="before")
+    @classmethod
+    def _iso_only(cls, value: Any) -> Any:
+        # strict mode refuses strings for datetimes; ISO 8601 text is what JSON carries.
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise ValueError("callback_at must be an ISO 8601 date-time") from exc
+        return value
+
+    def callback_epoch(self) -> float | None:
+        """`callback_at` as epoch seconds (naive times are UTC)."""
+        result: float | None = _epoch(self.callback_at)
+        return result
+
+
+class TicketFilter(BaseModel):
+    """Which tickets to list."""
+
+    caller: str | None = None
+    topic: str | None = None
+    emotion: str | None = None
+    status: str | None = None
+    agent_id: str | None = None
+    since: float | None = None
+    until: float | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class CallbackView(BaseModel):
+    """A callback task, flagged overdue when its time has passed."""
+
+    id: str
+    ticket_id: str
+    number: str | None
+    language: str | None
+    topic: str | None
+    emotion: str | None
+    agent_id: str | None
+    due_at: float
+    status: str
+    overdue: bool = False
+    completed_at: float | None = None
+
+
+class TokenView(BaseModel):
+    """An API token's record (never the token itself)."""
+
+    id: str
+    role: str
+    agent_id: str | None
+    created_at: float
+    expires_at: float | None = None
+    revoked_at: float | None = None
+
+
+class AuditView(BaseModel):
+    """One entry of the admin audit log."""
+
+    at: float
+    actor: str
+    action: str
+    target: str
+    changes: dict[str, Any]
+
+
+class CustomerHistory(BaseModel):
+    """A caller and their recent tickets, for the agent's screen pop."""
+
+    phone: str
+    language: str | None = None
+    segment: str | None = None
+    notes: str | None = None
+    calls: int = 0
+    first_seen: float | None = None
+    last_seen: float | None = None
+    tickets: list[TicketView] = Field(default_factory=list)
+
+
+class CustomerSummary(BaseModel):
+    """The small Redis copy of a caller's history; flow and routing read it, never the database."""
+
+    caller: str
+    language: str | None = None
+    last_call_at: float | None = None
+    recent_calls: list[tuple[str, float]] = Field(
+        default_factory=list, description="(call_sid, started_at), newest first"
+    )
+    open_complaint: bool = False
+    open_ticket_id: str | None = None
+    last_agent_id: str | None = None
+    repeat_caller: bool = Field(default=False, description="another call within 24 h")
+    calls_last_24h: int = 0

@@ -1,9 +1,144 @@
-"""CLI commands of this area (see DEVELOPERS.md for who owns which)."""
+"""`ivr serve`: run the call service, with a private Redis when none is configured."""
 
 from __future__ import annotations
 
+import os
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+from urllib.parse import urlsplit, urlunsplit
+
 import typer
+from pydantic import ValidationError
+
+from ivr.config import Settings
+from ivr.connections import PrivateRedis
+from ivr.errors import ConfigError, UnavailableError
+
+APP_FACTORY = "ivr.app:create_app"
+# Exit status for "the configuration is wrong", as click uses for bad usage.
+EXIT_CONFIG = 2
+_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+_ANY_ADDRESS = ("0.0.0.0", "::", "")
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; ConfigError naming each variable at fault."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            problems.append(f"IVR_{field.upper()}: {error['msg']}")
+        raise ConfigError("; ".join(problems)) from exc
+    if settings.log_level.lower() not in _LOG_LEVELS:
+        raise ConfigError(f"IVR_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
+    return settings
+
+
+def local_base_url(settings: Settings, host: str, port: int) -> str:
+    """The URL the carrier (or `ivr call`) uses: IVR_PUBLIC_URL, else this host and port."""
+    # A wildcard bind address is not something a client can dial.
+    reachable = "127.0.0.1" if host in _ANY_ADDRESS else host
+    if ":" in reachable and not reachable.startswith("["):
+        reachable = f"[{reachable}]"
+    return settings.public_base(reachable, port)
+
+
+def redact(url: str) -> str:
+    """`url` with any password replaced by ***, fit to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def banner(
+    *, settings: Settings, base_url: str, redis_url: str, private: bool, workers: int
+) -> list[str]:
+    """What `ivr serve` tells whoever started it: where it runs and what to configure."""
+    database = settings.database_url or f"sqlite:///{settings.data_dir / 'ivr.db'}"
+    redis_note = f"private redis-server, data in {settings.data_dir / 'redis'}" if private else ""
+    return [
+        f"ivr: serving {base_url} ({workers} worker{'s' if workers != 1 else ''})",
+        f"  Redis         {redact(redis_url)}{'  (' + redis_note + ')' if redis_note else ''}",
+        f"  Ticket store  {redact(database)}",
+        f"  Voice URL     POST {base_url}/twilio/voice   (the phone number's 'A call comes in')",
+        f"  Status URL    POST {base_url}/twilio/status  (the number's status callback)",
+        f"  Auth token    {settings.twilio_auth_token}  (IVR_TWILIO_AUTH_TOKEN; requests "
+        "must be signed with it)",
+        "  Try a call    ivr call --press 1   (in another terminal)",
+    ]
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises the signal to the
+    # handler it found: this one, so the `finally` that stops Redis still runs.
+    raise SystemExit(0)
+
+
+def _export(settings: Settings, base_url: str) -> None:
+    """Hand the resolved settings to the worker processes through their environment."""
+    os.environ["IVR_PUBLIC_URL"] = base_url
+    os.environ["IVR_TWILIO_AUTH_TOKEN"] = settings.twilio_auth_token
+    os.environ["IVR_DATA_DIR"] = str(Path(settings.data_dir).resolve())
+
+
+def run(*, host: str, port: int, workers: int) -> None:
+    """Start Redis when needed, then uvicorn with the app factory; stop Redis after."""
+    import uvicorn
+
+    settings = load_settings()
+    settings.ensure_auth_token()
+    base_url = local_base_url(settings, host, port)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    private = None if settings.redis_url else PrivateRedis(data_dir=settings.data_dir)
+    try:
+        redis_url = private.start() if private is not None else settings.redis_url
+        # Every worker process reads its Settings from this environment.
+        os.environ["IVR_REDIS_URL"] = redis_url
+        _export(settings, base_url)
+        for line in banner(
+            settings=settings,
+            base_url=base_url,
+            redis_url=redis_url,
+            private=private is not None,
+            workers=workers,
+        ):
+            typer.echo(line)
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+        )
+    finally:
+        if private is not None:
+            private.stop()
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8080,
+    workers: Annotated[int, typer.Option(min=1, help="Web worker processes.")] = 1,
+) -> None:
+    """Run the call service: Twilio webhooks, the JSON API and the pages."""
+    try:
+        run(host=host, port=port, workers=workers)
+    except ConfigError as exc:
+        typer.echo(f"ivr serve: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    except UnavailableError as exc:
+        typer.echo(f"ivr serve: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the `ivr` app."""
+    """Add `ivr serve` to the `ivr` app."""
+    app.command("serve")(serve)

@@ -34,6 +34,10 @@ class Keys:
         """The Redis stream every call event goes through on its way to the ticket store."""
         return f"{self.prefix}events"
 
+    def events_dead_letter(self) -> str:
+        """Stream entries the persister could not store (malformed), kept for a person to read."""
+        return f"{self.prefix}events:dead"
+
     def customer(self, caller: str) -> str:
         """A small summary of one caller's history, kept fresh by the event persister."""
         return f"{self.prefix}customer:{caller}"

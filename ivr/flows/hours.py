@@ -1,0 +1,73 @@
+"""Business hours: is the hotline open at a given moment?
+
+Spans are wall-clock times in the node's time zone. A span whose end is
+before its start crosses midnight ("22:00-02:00" on Friday runs into
+Saturday) and belongs to the day it starts: a holiday closes the spans that
+start on it, and an overnight span from the evening before still runs.
+"24:00" as an end means midnight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ivr.errors import ConfigError
+from ivr.flows.model import WEEKDAYS, HoursNode
+
+MINUTES_PER_DAY = 24 * 60
+
+
+def parse_span(span: str) -> tuple[int, int]:
+    """Minutes after midnight of a span's start and end ("08:30-17:00" -> (510, 1020))."""
+    start, _, end = span.partition("-")
+    return _minutes(start), _minutes(end)
+
+
+def _minutes(clock: str) -> int:
+    hours, _, minutes = clock.strip().partition(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone called `name` (IANA, e.g. Asia/Shanghai); ConfigError when unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ConfigError(
+            f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)"
+        ) from exc
+
+
+def span_problem(span: str) -> str | None:
+    """Why a well-formed span cannot be used, or None."""
+    start, end = parse_span(span)
+    if start == end:
+        return f"{span!r} is empty (start equals end)"
+    if start == MINUTES_PER_DAY:
+        return f"{span!r} starts at 24:00; write 00:00 of the next day"
+    return None
+
+
+def _spans(node: HoursNode, day: dt.date) -> list[tuple[int, int]]:
+    if day in node.holidays:
+        return []
+    return [parse_span(span) for span in node.weekly.get(WEEKDAYS[day.weekday()], [])]
+
+
+def is_open(node: HoursNode, at: dt.datetime) -> bool:
+    """Whether `at` falls in the opening hours of `node` (a naive `at` is taken as UTC)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    local = at.astimezone(zone(node.timezone))
+    minute = local.hour * 60 + local.minute
+    today = local.date()
+    for start, end in _spans(node, today):
+        if start < end and start <= minute < end:
+            return True
+        if start > end and minute >= start:
+            return True
+    # The tail of last evening's span that runs past midnight.
+    return any(
+        start > end and minute < end for start, end in _spans(node, today - dt.timedelta(days=1))
+    )

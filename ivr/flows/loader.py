@@ -1,0 +1,266 @@
+"""Read `flows/*.yaml` into `Flow` models, keeping the line of every node and field.
+
+Problems are collected, never raised one at a time: an admin fixing a flow
+wants the whole list, each with file, flow, node and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ivr.errors import ConfigError
+from ivr.flows.model import Flow
+
+# The discriminator values pydantic puts into error locations of a node.
+_NODE_TAGS = frozenset(
+    {
+        "say",
+        "menu",
+        "language",
+        "hours",
+        "record",
+        "route",
+        "transfer",
+        "subflow",
+        "return",
+        "callback",
+        "survey",
+        "hangup",
+    }
+)
+# Fields the loader fills itself; an admin writing them is a mistake.
+_LOADER_FIELDS = ("source", "lines", "field_lines")
+
+
+class FlowError(BaseModel):
+    """One problem in a flow file, with its place."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    flow: str | None = None
+    node: str | None = None
+    line: int | None = None
+    message: str
+
+    def __str__(self) -> str:
+        place = self.file + (f":{self.line}" if self.line else "")
+        where = "/".join(part for part in (self.flow, self.node) if part)
+        return f"{place}: {where + ': ' if where else ''}{self.message}"
+
+
+class FlowConfigError(ConfigError):
+    """Flow files that cannot be used; `errors` lists every problem."""
+
+    def __init__(self, errors: Iterable[FlowError]) -> None:
+        self.errors = list(errors)
+        lines = "\n".join(f"  {error}" for error in self.errors)
+        super().__init__(f"{len(self.errors)} problem(s) in the flows:\n{lines}")
+
+
+@dataclass
+class YamlDocument:
+    """A parsed YAML document with the line of every mapping key."""
+
+    data: Any
+    # ("nodes", "menu", "options", "1") -> line of that key (1-based)
+    lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    # (path of the mapping, key, line of the repeat, line of the first)
+    duplicates: list[tuple[tuple[str, ...], str, int, int]] = field(default_factory=list)
+
+
+class _KeysAsWritten(yaml.SafeLoader):
+    """A safe loader keeping mapping keys as the text written.
+
+    Option keys like `1`, `01` or `0` must stay strings: YAML would turn them
+    into ints (and `01` into 1), and dicts would silently drop repeated keys.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key: Any = key_node.value
+            else:
+                key = self.construct_object(key_node, deep=True)
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+def parse_yaml(text: str) -> YamlDocument:
+    """Parse one YAML document, keeping key lines and noting repeated keys.
+
+    Raises yaml.YAMLError (with a mark) when the text is not YAML.
+    """
+    loader = _KeysAsWritten(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    doc = YamlDocument(data=data)
+    if root is not None:
+        _walk(root, (), doc)
+    return doc
+
+
+def _walk(node: yaml.Node, path: tuple[str, ...], doc: YamlDocument) -> None:
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            line = key_node.start_mark.line + 1
+            if key in first:
+                doc.duplicates.append((path, key, line, first[key]))
+            else:
+                first[key] = line
+                doc.lines[(*path, key)] = line
+            _walk(value_node, (*path, key), doc)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            doc.lines.setdefault((*path, str(index)), item.start_mark.line + 1)
+            _walk(item, (*path, str(index)), doc)
+
+
+def _line_of(doc: YamlDocument, path: tuple[str, ...]) -> int | None:
+    """The line of the longest prefix of `path` the document has."""
+    for end in range(len(path), 0, -1):
+        line = doc.lines.get(path[:end])
+        if line is not None:
+            return line
+    return None
+
+
+def _describe(error: Any, rest: tuple[str, ...]) -> str:
+    name = ".".join(rest)
+    kind = error["type"]
+    if kind == "missing":
+        return f"'{name}' is required" if name else "a required field is missing"
+    if kind == "extra_forbidden":
+        return f"unknown field '{name}'"
+    message = str(error["msg"])
+    return f"{name}: {message}" if name else message
+
+
+def _pydantic_errors(
+    exc: ValidationError, doc: YamlDocument, *, file: str, flow: str | None
+) -> Iterator[FlowError]:
+    for error in exc.errors():
+        loc = tuple(str(part) for part in error["loc"])
+        node: str | None = None
+        rest = loc
+        if len(loc) >= 2 and loc[0] == "nodes":
+            node = loc[1]
+            rest = loc[3:] if len(loc) >= 3 and loc[2] in _NODE_TAGS else loc[2:]
+            line = _line_of(doc, ("nodes", node, *rest))
+        else:
+            line = _line_of(doc, loc)
+        yield FlowError(file=file, flow=flow, node=node, line=line, message=_describe(error, rest))
+
+
+def _duplicate_errors(doc: YamlDocument, *, file: str, flow: str | None) -> Iterator[FlowError]:
+    for path, key, line, first in doc.duplicates:
+        node = path[1] if len(path) >= 2 and path[0] == "nodes" else None
+        if path == ("nodes",):
+            node, what = key, f"node '{key}' is defined twice"
+        elif path[-1:] == ("options",):
+            what = f"key '{key}' is used twice in options"
+        else:
+            what = f"'{key}' appears twice in {'.'.join(path) or 'the file'}"
+        yield FlowError(
+            file=file, flow=flow, node=node, line=line, message=f"{what} (first on line {first})"
+        )
+
+
+def _fill_lines(flow: Flow, doc: YamlDocument) -> None:
+    for path, line in doc.lines.items():
+        if len(path) >= 2 and path[0] == "nodes":
+            if len(path) == 2:
+                flow.lines[path[1]] = line
+            else:
+                flow.field_lines[".".join(path[1:])] = line
+
+
+def parse_flow(
+    text: str, *, source: str, name: str | None = None
+) -> tuple[Flow | None, list[FlowError]]:
+    """Parse one flow file's text; the flow (None when unusable) and every problem found.
+
+    `name` is the flow name the file must carry (its file name); a file
+    without `name:` takes it. Duplicate keys are problems even though the
+    flow itself can still be built.
+    """
+    try:
+        doc = parse_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, [FlowError(file=source, flow=name, line=line, message=f"not YAML: {problem}")]
+    data = doc.data
+    if not isinstance(data, dict):
+        return None, [FlowError(file=source, flow=name, line=1, message="a flow file is a mapping")]
+    flow_name = data.get("name", name)
+    label = str(flow_name) if flow_name is not None else name
+    errors = list(_duplicate_errors(doc, file=source, flow=label))
+    if name is not None and data.get("name", name) != name:
+        errors.append(
+            FlowError(
+                file=source,
+                flow=label,
+                line=doc.lines.get(("name",)),
+                message=f"name {data['name']!r} differs from the file name {name!r}",
+            )
+        )
+    for key in _LOADER_FIELDS:
+        if key in data:
+            message = f"unknown field '{key}'"
+            errors.append(
+                FlowError(file=source, flow=label, line=doc.lines.get((key,)), message=message)
+            )
+    fields = {k: v for k, v in data.items() if k not in _LOADER_FIELDS}
+    fields.setdefault("name", name)
+    try:
+        flow = Flow.model_validate(fields)
+    except ValidationError as exc:
+        errors.extend(_pydantic_errors(exc, doc, file=source, flow=label))
+        return None, errors
+    flow.source = source
+    _fill_lines(flow, doc)
+    return flow, errors
+
+
+def read_flow_files(directory: Path) -> tuple[dict[str, Flow], list[FlowError]]:
+    """Every flow in `directory` that parses, and every problem found in any file."""
+    flows: dict[str, Flow] = {}
+    errors: list[FlowError] = []
+    if not directory.is_dir():
+        return flows, [FlowError(file=str(directory), message="no such flows directory")]
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(FlowError(file=str(path), flow=path.stem, message=f"unreadable: {exc}"))
+            continue
+        flow, problems = parse_flow(text, source=str(path), name=path.stem)
+        errors.extend(problems)
+        if flow is not None and not problems:
+            flows[flow.name] = flow
+    if not flows and not errors:
+        errors.append(FlowError(file=str(directory), message="no flow files (*.yaml) found"))
+    return flows, errors
+
+
+def load_flows(directory: Path) -> dict[str, Flow]:
+    """Every flow in `directory` by name; FlowConfigError (a ConfigError) lists every problem."""
+    flows, errors = read_flow_files(directory)
+    if errors:
+        raise FlowConfigError(errors)
+    return flows

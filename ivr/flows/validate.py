@@ -1,0 +1,293 @@
+"""Check flows as a graph: every problem with its file, node and line.
+
+Problems the model cannot see node by node: targets that do not exist,
+sub-flows that do not exist, nodes no caller reaches, nodes with nowhere to
+go, loops with no way out, keys that collide, prompts missing in a language,
+languages without prompts, and hours that cannot be read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from ivr.errors import ConfigError
+from ivr.flows.hours import span_problem, zone
+from ivr.flows.loader import FlowError
+from ivr.flows.model import (
+    DIGITS,
+    TERMINAL_TYPES,
+    Flow,
+    HoursNode,
+    LanguageNode,
+    MenuNode,
+    Node,
+    SubflowNode,
+    SurveyNode,
+)
+from ivr.prompts.model import PromptCatalog
+
+__all__ = ["FlowError", "labelled_targets", "prompt_ids", "validate"]
+
+
+def labelled_targets(node: Node) -> list[tuple[str, str]]:
+    """(label, target node) for every way out of `node`: 'next', 'open', a digit, a topic."""
+    found: list[tuple[str, str]] = []
+    if isinstance(node, MenuNode):
+        found.extend((key, target) for key, target in node.options.items())
+        found.extend((topic.value, target) for topic, target in node.speech.items())
+    for attr, label in (
+        ("next", "next"),
+        ("open", "open"),
+        ("closed", "closed"),
+        ("on_fail", "fail"),
+    ):
+        value = getattr(node, attr, None)
+        if isinstance(value, str):
+            found.append((label, value))
+    return found
+
+
+def prompt_ids(node: Node) -> list[tuple[str, str]]:
+    """(field, prompt id) for every prompt `node` may play."""
+    found: list[tuple[str, str]] = []
+    if node.prompt is not None:
+        found.append(("prompt", node.prompt))
+    if isinstance(node, MenuNode):
+        found.extend((("no_input", node.no_input), ("no_match", node.no_match)))
+    if isinstance(node, SurveyNode):
+        found.append(("thanks", node.thanks))
+    return found
+
+
+class _Report:
+    """Collects the problems of one flow, placing each on its line."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
+        self.errors: list[FlowError] = []
+
+    def add(self, node: str | None, message: str, *fields: str) -> None:
+        line = None
+        if node is not None:
+            path = node
+            places = []
+            for part in fields:
+                path = f"{path}.{part}"
+                places.append(path)
+            for place in reversed(places):
+                line = self.flow.field_lines.get(place)
+                if line is not None:
+                    break
+            if line is None:
+                line = self.flow.lines.get(node)
+        self.errors.append(
+            FlowError(
+                file=self.flow.source or f"{self.flow.name}.yaml",
+                flow=self.flow.name,
+                node=node,
+                line=line,
+                message=message,
+            )
+        )
+
+
+def validate(flows: Mapping[str, Flow], prompts: PromptCatalog | None) -> list[FlowError]:
+    """Every problem in `flows` (checked together, for sub-flows); prompt checks need `prompts`."""
+    called = {
+        node.flow
+        for flow in flows.values()
+        for node in flow.nodes.values()
+        if isinstance(node, SubflowNode)
+    }
+    errors: list[FlowError] = []
+    for flow in flows.values():
+        report = _Report(flow)
+        _check_nodes(report, flows, prompts, is_subflow=flow.name in called)
+        _check_graph(report)
+        errors.extend(report.errors)
+    return errors
+
+
+def _check_nodes(
+    report: _Report, flows: Mapping[str, Flow], prompts: PromptCatalog | None, *, is_subflow: bool
+) -> None:
+    flow = report.flow
+    for node_id, node in flow.nodes.items():
+        for label, target in labelled_targets(node):
+            if target not in flow.nodes:
+                message = f"'{label}' leads to unknown node '{target}'"
+                report.add(node_id, message, *_field_of(node, label))
+        if isinstance(node, SubflowNode):
+            _check_subflow(report, node_id, node, flows)
+        elif isinstance(node, MenuNode):
+            _check_menu(report, node_id, node)
+        elif isinstance(node, LanguageNode):
+            _check_language(report, node_id, node, prompts)
+        elif isinstance(node, HoursNode):
+            _check_hours(report, node_id, node)
+        elif node.type == "return" and not is_subflow:
+            report.add(node_id, "a 'return' node in a flow no 'subflow' node runs")
+        if prompts is not None:
+            _check_prompts(report, node_id, node, prompts)
+
+
+def _field_of(node: Node, label: str) -> tuple[str, ...]:
+    """The YAML field path (('options', '1'), ('on_fail',)) a target label came from."""
+    if label in ("next", "open", "closed"):
+        return (label,)
+    if label == "fail":
+        return ("on_fail",)
+    if isinstance(node, MenuNode) and label in node.options:
+        return ("options", label)
+    return ("speech", label)
+
+
+def _check_subflow(
+    report: _Report, node_id: str, node: SubflowNode, flows: Mapping[str, Flow]
+) -> None:
+    if node.flow == report.flow.name:
+        report.add(node_id, f"sub-flow '{node.flow}' is the flow itself", "flow")
+    elif node.flow not in flows:
+        known = ", ".join(sorted(flows)) or "none"
+        report.add(node_id, f"unknown sub-flow '{node.flow}' (flows: {known})", "flow")
+
+
+def _check_menu(report: _Report, node_id: str, node: MenuNode) -> None:
+    for key in node.options:
+        if key == "*" and node.repeat_key:
+            report.add(
+                node_id,
+                "option '*' collides with repeat_key ('*' repeats the menu)",
+                "options",
+                key,
+            )
+        if key == "0" and node.agent_key:
+            report.add(
+                node_id,
+                "option '0' collides with agent_key ('0' asks for an agent)",
+                "options",
+                key,
+            )
+        if len(key) > node.num_digits:
+            report.add(
+                node_id,
+                f"option '{key}' needs {len(key)} keys; num_digits is {node.num_digits}",
+                "options",
+                key,
+            )
+    if node.speech and node.input == "dtmf":
+        report.add(node_id, "speech topics are given while input is 'dtmf' only", "speech")
+    if node.options and node.input == "speech":
+        report.add(node_id, "key options are given while input is 'speech' only", "options")
+
+
+def _check_language(
+    report: _Report, node_id: str, node: LanguageNode, prompts: PromptCatalog | None
+) -> None:
+    if not node.options:
+        report.add(node_id, "a language node offers no languages", "options")
+    for key, language in node.options.items():
+        if not key or any(ch not in DIGITS for ch in key):
+            report.add(
+                node_id, f"option key {key!r} is not a key sequence (0-9, *, #)", "options", key
+            )
+        if prompts is not None and language not in prompts.sets:
+            report.add(node_id, f"language '{language}' has no prompts", "options", key)
+    if prompts is not None and node.default not in prompts.sets:
+        report.add(node_id, f"default language '{node.default}' has no prompts", "default")
+
+
+def _check_hours(report: _Report, node_id: str, node: HoursNode) -> None:
+    try:
+        zone(node.timezone)
+    except ConfigError as exc:
+        report.add(node_id, str(exc), "timezone")
+    for day, spans in node.weekly.items():
+        for span in spans:
+            problem = span_problem(span)
+            if problem is not None:
+                report.add(node_id, f"{day}: {problem}", "weekly", day)
+
+
+def _check_prompts(report: _Report, node_id: str, node: Node, prompts: PromptCatalog) -> None:
+    for field, prompt_id in prompt_ids(node):
+        missing = [str(lang) for lang in prompts.sets if not prompts.has(prompt_id, lang)]
+        if missing:
+            report.add(node_id, f"prompt '{prompt_id}' is missing in {', '.join(missing)}", field)
+
+
+def _check_graph(report: _Report) -> None:
+    flow = report.flow
+    if flow.start not in flow.nodes:
+        report.add(None, f"start node '{flow.start}' does not exist")
+        return
+    reached = _reachable(flow, flow.start)
+    for node_id in flow.nodes:
+        if node_id not in reached:
+            report.add(node_id, f"unreachable: no path from the start node '{flow.start}'")
+    dead = {node_id for node_id, node in flow.nodes.items() if _is_dead_end(node)}
+    for node_id in sorted(dead & reached, key=list(flow.nodes).index):
+        report.add(node_id, "dead end: a menu with no options, no speech topics and no 'next'")
+    for node_id in _trapped(flow, reached, dead):
+        report.add(
+            node_id,
+            "loop with no exit: every path from here comes back without reaching "
+            "a route, transfer, hangup, return or survey",
+        )
+
+
+def _is_dead_end(node: Node) -> bool:
+    return node.type not in TERMINAL_TYPES and not labelled_targets(node)
+
+
+def _reachable(flow: Flow, start: str) -> set[str]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for _, target in labelled_targets(flow.nodes[todo.pop()]):
+            if target in flow.nodes and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def _can_leave(node: Node) -> bool:
+    """Whether the caller can get out from this node alone (an end, or a menu's agent fallback)."""
+    if node.type in TERMINAL_TYPES:
+        return True
+    return isinstance(node, MenuNode) and (node.on_fail is None or node.agent_key)
+
+
+def _trapped(flow: Flow, reached: set[str], dead: set[str]) -> Iterator[str]:
+    """Reached nodes on a cycle from which no way out is reachable."""
+    # Unknown targets and dead ends are reported already; count them as exits here.
+    exits = {
+        node_id
+        for node_id, node in flow.nodes.items()
+        if _can_leave(node)
+        or node_id in dead
+        or any(t not in flow.nodes for _, t in labelled_targets(node))
+    }
+    changed = True
+    while changed:
+        changed = False
+        for node_id, node in flow.nodes.items():
+            if node_id not in exits and any(t in exits for _, t in labelled_targets(node)):
+                exits.add(node_id)
+                changed = True
+    for node_id in flow.nodes:
+        if (
+            node_id in reached
+            and node_id not in exits
+            and node_id in _reachable_after(flow, node_id)
+        ):
+            yield node_id
+
+
+def _reachable_after(flow: Flow, node_id: str) -> set[str]:
+    """Nodes reachable from `node_id` in one step or more."""
+    first = [t for _, t in labelled_targets(flow.nodes[node_id]) if t in flow.nodes]
+    seen: set[str] = set()
+    for target in first:
+        seen |= _reachable(flow, target)
+    return seen

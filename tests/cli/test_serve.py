@@ -1,0 +1,227 @@
+"""`ivr serve`: settings errors, the printed set-up, and the real service as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ivr.cli.serve import banner, local_base_url, redact
+from ivr.config import PROJECT_DIR, Settings
+from ivr.connections import PrivateRedis, free_port
+
+IVR = Path(sys.executable).with_name("ivr")
+
+
+def _clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a new user: no IVR_* settings except a private data dir."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
+    env["IVR_DATA_DIR"] = str(data_dir)
+    env.update(extra)
+    return env
+
+
+def _run_ivr(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(IVR), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("IVR_PUBLIC_URL", "ftp://bank.example"),
+        ("IVR_CALL_TTL_SECONDS", "a while"),
+        ("IVR_LOG_LEVEL", "loud"),
+    ],
+)
+def test_a_bad_setting_is_named_and_exits_2(tmp_path: Path, variable: str, value: str) -> None:
+    result = _run_ivr("serve", env=_clean_env(tmp_path / "var", **{variable: value}), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert variable in result.stderr
+    assert "Traceback" not in result.stderr
+    # Nothing was started: no private Redis data.
+    assert not (tmp_path / "var" / "redis").exists()
+
+
+def test_a_data_dir_in_use_is_refused(tmp_path: Path) -> None:
+    with PrivateRedis(data_dir=tmp_path / "var") as running:
+        result = _run_ivr("serve", env=_clean_env(tmp_path / "var"), cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "IVR_DATA_DIR" in result.stderr
+        assert running.pid is not None
+
+
+def test_local_base_url_is_dialable() -> None:
+    plain = Settings(_env_file=None)
+    assert local_base_url(plain, "127.0.0.1", 8080) == "http://127.0.0.1:8080"
+    assert local_base_url(plain, "0.0.0.0", 9000) == "http://127.0.0.1:9000"
+    assert local_base_url(plain, "::1", 8080) == "http://[::1]:8080"
+    public = Settings(public_url="https://ivr.bank.example/", _env_file=None)
+    assert local_base_url(public, "0.0.0.0", 8080) == "https://ivr.bank.example"
+
+
+def test_redact_hides_passwords_only() -> None:
+    assert redact("postgresql://ivr:s3cret@db:5432/ivr") == "postgresql://ivr:***@db:5432/ivr"
+    assert redact("redis://:s3cret@cache:6379/0") == "redis://:***@cache:6379/0"
+    assert redact("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+
+
+def test_banner_tells_what_to_configure(tmp_path: Path) -> None:
+    settings = Settings(
+        twilio_auth_token="abc123",
+        data_dir=tmp_path,
+        database_url="postgresql://ivr:pw@db/ivr",
+        _env_file=None,
+    )
+    text = "\n".join(
+        banner(
+            settings=settings,
+            base_url="https://ivr.bank.example",
+            redis_url="redis://127.0.0.1:41234/0",
+            private=True,
+            workers=2,
+        )
+    )
+    assert "POST https://ivr.bank.example/twilio/voice" in text
+    assert "POST https://ivr.bank.example/twilio/status" in text
+    assert "abc123" in text
+    assert "pw@" not in text
+    assert "private redis-server" in text
+    assert "2 workers" in text
+
+
+# --- the real service ---------------------------------------------------------------------
+
+
+def _redis_servers_under(data_dir: Path) -> list[int]:
+    """Pids of redis-server processes keeping their data in `data_dir`."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        ours = str(data_dir.resolve() / "redis").encode() in cmdline
+        if state != "Z" and cmdline[0].endswith(b"redis-server") and ours:
+            pids.append(int(proc.name))
+    return pids
+
+
+class Service:
+    """`ivr serve` as a new user starts it: nothing configured but a fresh data dir."""
+
+    def __init__(self, tmp_path: Path, *args: str) -> None:
+        self.data_dir = tmp_path / "var"
+        self.port = free_port()
+        self.log = (tmp_path / "serve.log").open("w+")
+        self.process = subprocess.Popen(
+            [str(IVR), "serve", "--port", str(self.port), *args],
+            env=_clean_env(self.data_dir),
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
+    def wait_healthy(self, within: float = 60.0) -> httpx.Response:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"ivr serve exited {self.process.returncode}:\n{self.output()}")
+            try:
+                response = httpx.get(self.base + "/healthz", timeout=2.0)
+                if response.status_code == 200:
+                    return response
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        pytest.fail(f"ivr serve did not become healthy:\n{self.output()}")
+
+    def terminate(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            pytest.fail(f"ivr serve ignored SIGTERM:\n{self.output()}")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for pid in _redis_servers_under(self.data_dir):
+            os.kill(pid, signal.SIGKILL)
+        self.log.close()
+
+
+ServiceFactory = Callable[..., Service]
+
+
+@pytest.fixture
+def service_factory(tmp_path: Path) -> Iterator[ServiceFactory]:
+    """Starts `ivr serve` in tmp_path; kills whatever is left after the test."""
+    started: list[Service] = []
+
+    def start(*args: str) -> Service:
+        service = Service(tmp_path, *args)
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        service.close()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_starts_with_nothing_configured_and_stops_cleanly(
+    service_factory: ServiceFactory, workers: str
+) -> None:
+    service = service_factory("--workers", workers)
+    health = service.wait_healthy()
+    assert health.json()["status"] == "ok"
+    # Embedded defaults: a private Redis and SQLite, both under the data dir.
+    assert len(_redis_servers_under(service.data_dir)) == 1
+    assert (service.data_dir / "ivr.db").exists()
+    token = (service.data_dir / "twilio_auth_token").read_text().strip()
+    printed = service.output()
+    assert f"POST {service.base}/twilio/voice" in printed
+    assert token in printed
+
+    assert service.terminate() == 0, service.output()
+    assert _redis_servers_under(service.data_dir) == []
+
+
+def test_serve_keeps_its_token_and_data_across_restarts(service_factory: ServiceFactory) -> None:
+    first = service_factory()
+    first.wait_healthy()
+    token = (first.data_dir / "twilio_auth_token").read_text().strip()
+    assert first.terminate() == 0
+
+    second = service_factory()
+    second.wait_healthy()
+    assert token in second.output()
+    assert (second.data_dir / "redis" / "appendonlydir").is_dir()
+    assert second.terminate() == 0
+
+
+def test_the_shipped_config_is_what_serve_uses() -> None:
+    # `ivr serve` from a clone needs no IVR_CONFIG_DIR: the project's own flows are found.
+    assert (PROJECT_DIR / "flows").is_dir()
+    assert Settings(_env_file=None).flows_dir == PROJECT_DIR / "flows"

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     redis_url: str = ""
     database_url: str = ""
     data_dir: Path = Path("var")
+    # Trained models and built language models, keyed by their inputs' hash.
+    cache_dir: Path | None = None
     config_dir: Path = Field(default_factory=_default_config_dir)
     admin_token: str = ""
     recording_hosts: str = "api.twilio.com"
@@ -65,6 +67,11 @@ class Settings(BaseSettings):
     def allowed_recording_hosts(self) -> frozenset[str]:
         """Hosts (or host:port) recordings may be fetched from."""
         return frozenset(h.strip().lower() for h in self.recording_hosts.split(",") if h.strip())
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where trained and built models are cached (IVR_CACHE_DIR, else the data dir)."""
+        return self.cache_dir or self.data_dir / "cache"
 
     @property
     def flows_dir(self) -> Path:

@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 from fastapi import Depends, Request
 
 from ivr.config import Settings
+from ivr.flows.catalog import FlowCatalog
 from ivr.keys import Keys
 from ivr.tickets.store import TicketStore
 
@@ -35,7 +36,13 @@ def get_ticket_store(request: Request) -> TicketStore:
     return cast(TicketStore, request.app.state.tickets)
 
 
+def get_flow_catalog(request: Request) -> FlowCatalog:
+    """The flows and prompts in use (swapped whole when an admin edits a flow)."""
+    return cast(FlowCatalog, request.app.state.flows)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
 KeysDep = Annotated[Keys, Depends(get_keys)]
 TicketStoreDep = Annotated[TicketStore, Depends(get_ticket_store)]
+FlowCatalogDep = Annotated[FlowCatalog, Depends(get_flow_catalog)]

@@ -21,6 +21,7 @@ def async_url(url: str) -> str:
         ("postgresql://", "postgresql+asyncpg://"),
         ("postgres://", "postgresql+asyncpg://"),
         ("postgresql+psycopg2://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg://", "postgresql+asyncpg://"),
     ):
         if url.startswith(plain):
             return driver + url[len(plain) :]

@@ -48,6 +48,8 @@ class AgentStatus(BaseModel):
     since: float
     calls_today: int = 0
     talk_seconds_today: float = 0.0
+    version: int = Field(default=0, description="grows with every change; send it back to guard")
+    call_sid: str | None = Field(default=None, description="the call an agent is busy with")
 
 
 class RoutingRequest(BaseModel):
@@ -93,6 +95,52 @@ class RoutingDecision(BaseModel):
     expected_wait_seconds: float | None = None
     candidates: list[Candidate] = Field(default_factory=list)
     reason: str = ""
+    offer_callback: bool = Field(
+        default=False, description="waited past the queue's callback threshold: offer 'press 1'"
+    )
+
+
+class WaitingCaller(BaseModel):
+    """One caller waiting in a queue."""
+
+    call_sid: str
+    caller: str
+    position: int
+    priority: int
+    waited_seconds: float
+    emotion: Emotion
+
+
+class QueueStatus(BaseModel):
+    """A queue as a supervisor sees it."""
+
+    queue: str
+    waiting: int
+    available_agents: int
+    on_duty_agents: int
+    expected_wait_seconds: float
+    callers: list[WaitingCaller] = Field(default_factory=list)
 
 
 DialStatus = Literal["completed", "answered", "busy", "no-answer", "failed", "canceled"]
+
+
+class AgentView(BaseModel):
+    """An agent with its live status, as the API and CLI show it."""
+
+    agent: Agent
+    status: AgentStatus
+
+
+class Callback(BaseModel):
+    """A promise to call a customer back, assigned to an agent, due by a time."""
+
+    id: str
+    call_sid: str
+    number: str
+    language: Language
+    topic: Topic
+    emotion: Emotion
+    due_at: float = Field(description="epoch seconds")
+    agent_id: str | None = Field(default=None, description="None when nobody has the skill")
+    created_at: float

@@ -1,0 +1,513 @@
+"""The Router: the flow engine asks it who takes a call, and tells it how dialing went.
+
+Decisions are made by one Lua script each (ivr.routing.index), so any number of
+server processes may route at once. Waiting callers are served by priority,
+then by time waited: `tick()` (every second) and every wait-URL `poll()` match
+freed agents to the waiting callers in that order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from statistics import fmean
+
+import redis.asyncio as aioredis
+
+from ivr.errors import InvalidInputError, NotFoundError
+from ivr.ids import AgentState, Language, Topic
+from ivr.keys import Keys
+from ivr.routing.index import CALL_TTL_SECONDS, AgentIndex, RouteOutcome
+from ivr.routing.models import (
+    Agent,
+    AgentView,
+    Callback,
+    Candidate,
+    DecisionKind,
+    DialStatus,
+    QueueStatus,
+    RoutingDecision,
+    RoutingRequest,
+    WaitingCaller,
+)
+from ivr.routing.policy import Policy
+from ivr.routing.roster import AgentRoster
+from ivr.routing.scoring import Requirement, pool_id, queue_score, requirement
+from ivr.tickets.events import CallEvent, event_id
+from ivr.tickets.stream import EventLog
+
+log = logging.getLogger(__name__)
+
+_OUTCOMES: dict[str, str] = {
+    "completed": "talked",
+    "answered": "talked",
+    "no-answer": "declined",
+    "busy": "declined",
+    "failed": "declined",
+    "canceled": "canceled",
+}
+SERVE_BATCH = 50
+"""Waiting callers tried per queue per pass: the head of the queue, in serving order."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    need: Requirement
+    sticky_agent: str | None
+    sticky_only: bool
+
+
+def _describe_pool(pool: str) -> list[str]:
+    parts = pool.split(":")
+    if len(parts) < 3:
+        return [pool]
+    reasons = [f"{parts[0]} level {parts[2]}", f"speaks {parts[1]}"]
+    if len(parts) == 5:
+        reasons.append(f"trait {parts[4]}")
+    return reasons
+
+
+def _languages(doc: str) -> list[Language]:
+    return Agent.model_validate_json(doc).languages
+
+
+class Router:
+    """Chooses agents for callers, holds callers fairly, assigns callbacks."""
+
+    def __init__(
+        self,
+        *,
+        redis: aioredis.Redis,
+        keys: Keys,
+        policy: Policy,
+        events: EventLog | None = None,
+        clock: Callable[[], float] = time.time,
+        day_offset_seconds: float = 0.0,
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self.policy = policy
+        self._events = events
+        self._clock = clock
+        self._index = AgentIndex(
+            redis=redis, keys=keys, clock=clock, day_offset_seconds=day_offset_seconds
+        )
+        self._configured = False
+        self.agents = AgentRoster(index=self._index, ready=self.start)
+
+    async def start(self) -> None:
+        """Store the policy's strategies and weights in Redis (once; later calls are free)."""
+        if self._configured:
+            return
+        await self._index.configure(
+            strategies=self.policy.skill_strategies(),
+            default_strategy=self.policy.default_strategy,
+            level_weight=self.policy.balanced.level_weight,
+            load_weight=self.policy.balanced.load_weight,
+            wrap_up_seconds=self.policy.wrap_up_seconds,
+        )
+        self._configured = True
+
+    # --- the agent registry (see AgentRoster) ---
+    async def add_agent(
+        self, agent: Agent, *, state: AgentState = AgentState.AVAILABLE
+    ) -> AgentView:
+        """Register a new agent (ConflictError when the id is taken)."""
+        return await self.agents.add(agent, state=state)
+
+    async def update_agent(self, agent: Agent, *, expected_version: int | None = None) -> AgentView:
+        """Replace an agent's details (ConflictError when `expected_version` is stale)."""
+        return await self.agents.update(agent, expected_version=expected_version)
+
+    async def get_agent(self, agent_id: str) -> AgentView:
+        """One agent with its status (NotFoundError when unknown)."""
+        return await self.agents.get(agent_id)
+
+    async def list_agents(self) -> list[AgentView]:
+        """Every agent with its status."""
+        return await self.agents.all()
+
+    async def remove_agent(self, agent_id: str, *, expected_version: int | None = None) -> None:
+        """Remove an agent that is not on a call."""
+        await self.agents.remove(agent_id, expected_version=expected_version)
+
+    async def set_status(
+        self, agent_id: str, state: str | AgentState, *, expected_version: int | None = None
+    ) -> AgentView:
+        """Change an agent's state (InvalidInputError for an unknown state)."""
+        return await self.agents.set_status(agent_id, state, expected_version=expected_version)
+
+    # --- decisions ---
+    async def _plan(self, request: RoutingRequest, now: float) -> _Plan:
+        waited = max(0.0, now - request.entered_at)
+        need = requirement(
+            self.policy,
+            topic=request.topic,
+            language=request.language,
+            emotion=request.emotion,
+            intensity=request.emotion_intensity,
+            waited=waited,
+        )
+        sticky = request.last_agent_id if request.open_ticket else None
+        if sticky:
+            record = await self._index.get(sticky)
+            speaks = record is not None and request.language in _languages(record.doc)
+            if not speaks or record is None or record.state == AgentState.OFFLINE.value:
+                sticky = None
+        sticky_only = sticky is not None and waited < self.policy.sticky_seconds
+        return _Plan(need=need, sticky_agent=sticky, sticky_only=sticky_only)
+
+    async def _expected_wait(self, queue: str, roster: str, position: int) -> float:
+        """Position x the queue's recent handle time, shared by the agents on duty."""
+        history = await self._index.recent_handle_seconds(queue)
+        handle = fmean(history) if history else self.policy.default_handle_seconds
+        on_duty = await self._index.on_duty(roster)
+        return round(position * handle / max(1, on_duty), 1)
+
+    async def _emit(self, decision: RoutingDecision, number: int) -> None:
+        if self._events is None or number <= 0:
+            return
+        event = CallEvent(
+            id=event_id(decision.call_sid, f"route:{number}"),
+            call_sid=decision.call_sid,
+            at=self._clock(),
+            type="routing.decided",
+            data=decision.model_dump(mode="json"),
+        )
+        await self._events.append([event])
+
+    def _candidates(self, outcome: RouteOutcome, strategy: str) -> list[Candidate]:
+        ranked = sorted(outcome.considered, key=lambda c: c.score)
+        return [
+            Candidate(
+                agent_id=c.agent_id,
+                score=c.score,
+                reasons=[*_describe_pool(c.pool), f"{strategy} score {c.score:.6g}"],
+            )
+            for c in ranked[:10]
+        ]
+
+    async def _connect(
+        self, request: RoutingRequest, plan: _Plan, outcome: RouteOutcome
+    ) -> RoutingDecision:
+        assert outcome.agent_id is not None
+        view = await self._index.get(outcome.agent_id)
+        agent = Agent.model_validate_json(view.doc) if view else None
+        sticky = outcome.agent_id == plan.sticky_agent
+        strategy = "sticky" if sticky else plan.need.strategy
+        why = "returning customer's agent" if sticky else f"lowest {strategy} score"
+        return RoutingDecision(
+            call_sid=request.call_sid,
+            kind=DecisionKind.CONNECT,
+            strategy=strategy,
+            agent=agent,
+            queue=plan.need.queue,
+            priority=plan.need.priority,
+            candidates=self._candidates(outcome, plan.need.strategy),
+            reason=f"{why}; " + "; ".join(plan.need.reasons),
+        )
+
+    async def _callback(
+        self, request: RoutingRequest, need: Requirement, reason: str
+    ) -> RoutingDecision:
+        """Leave the queue and offer a callback; the decision is stored like any other."""
+        await self._index.abandon(request.call_sid, final="callback")
+        key = self._keys.routing("call", request.call_sid)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"req": request.model_dump_json(), "state": "callback"})
+            pipe.hincrby(key, "n", 1)
+            pipe.expire(key, CALL_TTL_SECONDS)
+            number = int((await pipe.execute())[1])
+        decision = RoutingDecision(
+            call_sid=request.call_sid,
+            kind=DecisionKind.CALLBACK,
+            strategy=need.strategy,
+            queue=need.queue,
+            priority=need.priority,
+            reason=reason,
+            offer_callback=True,
+        )
+        await self._emit(decision, number)
+        return decision
+
+    async def _queued(
+        self, request: RoutingRequest, plan: _Plan, outcome: RouteOutcome, position: int
+    ) -> RoutingDecision:
+        need = plan.need
+        if outcome.considered:
+            why = "every candidate already declined this call"
+        elif position > 1:
+            why = f"{position - 1} caller(s) ahead by priority or time waited"
+        elif plan.sticky_only:
+            why = f"waiting for agent {plan.sticky_agent} (open ticket)"
+        else:
+            why = f"no available agent: {', '.join(need.pools)}"
+        return RoutingDecision(
+            call_sid=request.call_sid,
+            kind=DecisionKind.QUEUE,
+            strategy=need.strategy,
+            queue=need.queue,
+            priority=need.priority,
+            position=position,
+            expected_wait_seconds=await self._expected_wait(
+                need.queue, f"{need.skill}:{need.language}", position
+            ),
+            candidates=self._candidates(outcome, need.strategy),
+            reason=f"{why}; " + "; ".join(need.reasons),
+            offer_callback=need.offer_callback,
+        )
+
+    async def _attempt(self, mode: str, request: RoutingRequest, plan: _Plan) -> RouteOutcome:
+        need = plan.need
+        return await self._index.route(
+            mode=mode,
+            call_sid=request.call_sid,
+            queue=need.queue,
+            queue_score=queue_score(need.priority, request.entered_at),
+            request_json=request.model_dump_json(),
+            priority=need.priority,
+            pools=need.pools,
+            sticky_agent=plan.sticky_agent,
+            sticky_only=plan.sticky_only,
+        )
+
+    async def route(self, request: RoutingRequest) -> RoutingDecision:
+        """Reserve the best agent for the caller now, or queue them, or offer a callback."""
+        await self.start()
+        now = self._clock()
+        plan = await self._plan(request, now)
+        need = plan.need
+        if need.past_max_wait:
+            return await self._callback(request, need, "waited past the queue's maximum wait")
+        if (
+            plan.sticky_agent is None
+            and await self._index.on_duty(f"{need.skill}:{need.language}") == 0
+        ):
+            reason = f"nobody on duty has skill {need.skill} in {need.language}"
+            return await self._callback(request, need, reason)
+        outcome = await self._attempt("route", request, plan)
+        if outcome.kind == "connect":
+            decision = await self._connect(request, plan, outcome)
+            await self._emit(decision, outcome.decision_number)
+            return decision
+        # someone may be ahead of this caller: serve the queue in order, then look again
+        served = await self._serve_queue(need.queue, now)
+        if request.call_sid in served:
+            return await self.poll(request.call_sid)
+        position = await self._index.position(need.queue, request.call_sid) or 1
+        decision = await self._queued(request, plan, outcome, position)
+        await self._emit(decision, outcome.decision_number)
+        return decision
+
+    async def _serve_queue(self, queue: str, now: float) -> set[str]:
+        """Serve `queue`'s waiting callers in order while agents are free; the ones served."""
+        served: set[str] = set()
+        topic_name, _, language = queue.partition(".")
+        try:
+            skill = self.policy.queue_for(Topic(topic_name)).skill.value
+        except ValueError:
+            return served
+        any_level = [pool_id(skill, language, level) for level in range(1, 6)]
+        if await self._index.available_in(any_level) == 0:
+            return served
+        sids = await self._index.waiting(queue, SERVE_BATCH)
+        for sid, record in zip(sids, await self._index.calls(sids), strict=True):
+            if record.get("state") != "waiting" or "req" not in record:
+                continue
+            request = RoutingRequest.model_validate_json(record["req"])
+            plan = await self._plan(request, now)
+            if plan.need.past_max_wait:
+                continue  # their own poll turns this into a callback offer
+            outcome = await self._attempt("serve", request, plan)
+            if outcome.kind != "connect":
+                continue
+            served.add(sid)
+            await self._emit(await self._connect(request, plan, outcome), outcome.decision_number)
+            if await self._index.available_in(any_level) == 0:
+                break
+        return served
+
+    async def poll(self, call_sid: str) -> RoutingDecision:
+        """A waiting caller's wait URL was visited: connect, keep waiting, or offer a callback."""
+        await self.start()
+        now = self._clock()
+        record = await self._index.call(call_sid)
+        if "req" not in record:
+            raise NotFoundError("call", call_sid)
+        request = RoutingRequest.model_validate_json(record["req"])
+        plan = await self._plan(request, now)
+        state = record.get("state")
+        if state == "waiting":
+            if plan.need.past_max_wait:
+                return await self._callback(
+                    request, plan.need, "waited past the queue's maximum wait"
+                )
+            await self._serve_queue(record.get("queue", plan.need.queue), now)
+            record = await self._index.call(call_sid)
+            state = record.get("state")
+        if state == "assigned":
+            outcome = RouteOutcome(kind="connect", agent_id=record["agent"])
+            return await self._connect(request, plan, outcome)
+        if state == "waiting":
+            position = await self._index.position(record["queue"], call_sid) or 1
+            return await self._queued(request, plan, RouteOutcome(kind="queue"), position)
+        if state == "rerouting":
+            return await self.route(request)
+        if state == "callback":
+            return RoutingDecision(
+                call_sid=call_sid,
+                kind=DecisionKind.CALLBACK,
+                strategy=plan.need.strategy,
+                queue=plan.need.queue,
+                reason="a callback was already offered",
+                offer_callback=True,
+            )
+        raise InvalidInputError(
+            f"call {call_sid!r} is no longer waiting ({state})", field="call_sid"
+        )
+
+    async def dial_result(
+        self, call_sid: str, agent_id: str, status: DialStatus, *, talk_seconds: float = 0
+    ) -> None:
+        """After <Dial>: talked -> wrap-up; no answer/busy/failed -> agent away, route again."""
+        outcome = _OUTCOMES.get(status)
+        if outcome is None:
+            raise InvalidInputError(f"unknown dial status {status!r}", field="DialCallStatus")
+        result, before = await self._index.release(
+            call_sid=call_sid, agent_id=agent_id, outcome=outcome, talk_seconds=talk_seconds
+        )
+        if result == "unknown":
+            log.warning("dial result for unknown call %s (agent %s)", call_sid, agent_id)
+            raise NotFoundError("call", call_sid)
+        if result == "stale":
+            # a carrier retry, or a result for an agent this call no longer holds
+            log.info("stale dial result %s for %s/%s (call %s)", status, call_sid, agent_id, before)
+
+    async def abandon(self, call_sid: str) -> None:
+        """A waiting caller hung up: leave the queue; an agent chosen for them is freed."""
+        before, agent = await self._index.abandon(call_sid)
+        if before == "unknown":
+            log.info("abandon for unknown call %s", call_sid)
+        elif agent:
+            log.info("call %s abandoned; agent %s freed", call_sid, agent)
+
+    async def tick(self) -> None:
+        """Every second: end wrap-ups, then serve waiting callers, highest priority first."""
+        await self.start()
+        now = self._clock()
+        await self._index.end_wrap_ups()
+        queues = await self._index.queues()
+        heads: list[tuple[float, str]] = []
+        for queue in queues:
+            top = await self._redis.zrange(
+                self._keys.routing("waiting", queue), 0, 0, withscores=True
+            )
+            if top:
+                heads.append((float(top[0][1]), queue))
+        for _, queue in sorted(heads):
+            await self._serve_queue(queue, now)
+
+    async def request_callback(
+        self, request: RoutingRequest, *, due_at: float | None = None
+    ) -> Callback:
+        """Promise a callback, assigned by callback load weighed by ability; one per call."""
+        await self.start()
+        now = self._clock()
+        limit = now + self.policy.callbacks.due_days * 86400
+        due = due_at if due_at is not None else now + self.policy.callbacks.default_due_hours * 3600
+        if due > limit:
+            raise InvalidInputError(
+                f"a callback is due within {self.policy.callbacks.due_days:g} days", field="due_at"
+            )
+        if due < now - 60:
+            raise InvalidInputError("a callback cannot be due in the past", field="due_at")
+        ident = "cb_" + hashlib.sha1(request.call_sid.encode()).hexdigest()[:16]
+        key = self._keys.routing("callback", ident)
+        existing = await self._redis.get(key)
+        if existing:
+            return Callback.model_validate_json(existing)
+        need = requirement(
+            self.policy,
+            topic=request.topic,
+            language=request.language,
+            emotion=request.emotion,
+            intensity=request.emotion_intensity,
+            waited=0.0,
+        )
+        agent_id = await self._index.pick_callback_agent(f"{need.skill}:{need.language}")
+        callback = Callback(
+            id=ident,
+            call_sid=request.call_sid,
+            number=request.caller,
+            language=request.language,
+            topic=request.topic,
+            emotion=request.emotion,
+            due_at=due,
+            agent_id=agent_id,
+            created_at=now,
+        )
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, callback.model_dump_json(), nx=True)
+            pipe.zadd(self._keys.routing("callbacks"), {ident: due})
+            await pipe.execute()
+        await self._index.abandon(request.call_sid, final="callback")
+        if self._events is not None:
+            data = callback.model_dump(mode="json", exclude={"call_sid", "created_at"})
+            data["callback_id"] = data.pop("id")
+            await self._events.append(
+                [
+                    CallEvent(
+                        id=event_id(request.call_sid, "callback"),
+                        call_sid=request.call_sid,
+                        at=now,
+                        type="callback.requested",
+                        data=data,
+                    )
+                ]
+            )
+        return callback
+
+    async def queue_status(self) -> list[QueueStatus]:
+        """Every queue with waiting callers: who waits, in serving order."""
+        now = self._clock()
+        out: list[QueueStatus] = []
+        for queue in await self._index.queues():
+            topic_name, _, language = queue.partition(".")
+            try:
+                skill = self.policy.queue_for(Topic(topic_name)).skill.value
+            except ValueError:
+                continue
+            sids = await self._index.waiting(queue, 200)
+            callers = []
+            for pos, (sid, rec) in enumerate(
+                zip(sids, await self._index.calls(sids), strict=True), 1
+            ):
+                if "req" not in rec:
+                    continue
+                req = RoutingRequest.model_validate_json(rec["req"])
+                callers.append(
+                    WaitingCaller(
+                        call_sid=sid,
+                        caller=req.caller,
+                        position=pos,
+                        priority=int(rec.get("priority", "0")),
+                        waited_seconds=round(max(0.0, now - req.entered_at), 1),
+                        emotion=req.emotion,
+                    )
+                )
+            any_level = [pool_id(skill, language, level) for level in range(1, 6)]
+            roster = f"{skill}:{language}"
+            out.append(
+                QueueStatus(
+                    queue=queue,
+                    waiting=await self._index.queue_length(queue),
+                    available_agents=await self._index.available_in(any_level),
+                    on_duty_agents=await self._index.on_duty(roster),
+                    expected_wait_seconds=await self._expected_wait(queue, roster, len(sids) or 1),
+                    callers=callers,
+                )
+            )
+        return out

@@ -14,7 +14,7 @@ CHECKED := ivr tests bench
 help:
 	@echo "make serve   install what is missing, then run ivr serve (HOST, PORT, WORKERS)"
 	@echo "make test    install what is missing, start Redis/PostgreSQL, then lint, types, pytest"
-	@echo "make lint | typecheck | pytest PYTEST_ARGS=... | services | install"
+	@echo "make lint | typecheck | pytest PYTEST_ARGS=... | services | install | bench"
 
 install:
 	@bash scripts/install.sh
@@ -39,6 +39,10 @@ pytest:
 	@$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make: pytest collected no tests" >&2; fi; \
 	exit $$status
+
+# Benchmarks are run by hand; each prints a ratio against a baseline measured beside it.
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit $$?; done
 
 clean:
 	rm -rf .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info

@@ -351,6 +351,10 @@ class AgentIndex:
         """Agents not offline who have the roster's skill and language."""
         return int(await _settle(self._redis.scard(self.key("roster", roster))))
 
+    async def declined(self, call_sid: str) -> int:
+        """How many agents did not answer this call (they are not offered it again)."""
+        return int(await _settle(self._redis.scard(self.key("tried", call_sid))))
+
     async def recent_handle_seconds(self, queue: str) -> list[float]:
         """Talk plus wrap-up seconds of the queue's recent calls, newest first."""
         raw = await _settle(self._redis.lrange(self.key("hist", queue), 0, HISTORY_LENGTH - 1))

@@ -237,14 +237,15 @@ class Router:
         self, request: RoutingRequest, plan: _Plan, outcome: RouteOutcome, position: int
     ) -> RoutingDecision:
         need = plan.need
-        if outcome.considered:
-            why = "every candidate already declined this call"
-        elif position > 1:
+        declined = await self._index.declined(request.call_sid)
+        if position > 1:
             why = f"{position - 1} caller(s) ahead by priority or time waited"
         elif plan.sticky_only:
             why = f"waiting for agent {plan.sticky_agent} (open ticket)"
         else:
             why = f"no available agent: {', '.join(need.pools)}"
+        if declined:
+            why += f" ({declined} agent(s) declined this call)"
         return RoutingDecision(
             call_sid=request.call_sid,
             kind=DecisionKind.QUEUE,

@@ -91,32 +91,42 @@ def resident_id_valid(text: str) -> bool:
     return _ID_CHECK[total % 11] == chars[17]
 
 
-def _tokens(run: str) -> list[tuple[int, int, str]]:
-    """(start, end, digit) for each digit written or spoken in `run`."""
-    out = []
+def _tokens(run: str) -> list[tuple[int, int, str, bool]]:
+    """(start, end, digit, starts_group) for each digit written or spoken in `run`.
+
+    A group is what a person says or writes in one go: a block of numerals
+    between separators, or a single spoken word.
+    """
+    out: list[tuple[int, int, str, bool]] = []
+    prev_end = -1
     for m in _TOKEN_RE.finditer(run):
         word = m.group(0)
-        digit = word if word.isdigit() else _EN_DIGITS.get(word.lower()) or _ZH_DIGITS[word]
-        out.append((m.start(), m.end(), digit))
+        numeral = word.isdigit()
+        digit = word if numeral else _EN_DIGITS.get(word.lower()) or _ZH_DIGITS[word]
+        joined = numeral and prev_end == m.start() and out and run[m.start() - 1].isdigit()
+        out.append((m.start(), m.end(), digit, not joined))
+        prev_end = m.end()
     return out
 
 
 def _card_span(run: str) -> tuple[int, int] | None:
     """The part of a digit run that is a card number, if any.
 
-    The whole run is tried first; then windows anchored at either end, so a
-    stray digit said next to a card number ("... 1111, one more thing") does
-    not hide it.
+    The whole run is tried first; then runs of whole groups anchored at either
+    end, so a stray word said next to a card number ("... 1111, one more
+    thing") does not hide it, while a longer block of numerals is never cut.
     """
     toks = _tokens(run)
     n = len(toks)
     digits = "".join(t[2] for t in toks)
     if 13 <= n <= 19 and luhn_valid(digits):
         return toks[0][0], toks[-1][1]
-    for length in range(min(n - 1, 19), 12, -1):
-        for start in (0, n - length):
-            if luhn_valid(digits[start : start + length]):
-                return toks[start][0], toks[start + length - 1][1]
+    starts = [i for i, t in enumerate(toks) if t[3]]
+    ends = [*starts[1:], n]
+    windows = [(0, e) for e in ends] + [(s, n) for s in starts]
+    for start, stop in sorted(windows, key=lambda w: w[0] - w[1]):
+        if 13 <= stop - start <= 19 and luhn_valid(digits[start:stop]):
+            return toks[start][0], toks[stop - 1][1]
     return None
 
 

@@ -32,18 +32,27 @@ class Recording:
     duration: float
 
 
+def _wav_seconds(wav: bytes) -> float:
+    with wave.open(io.BytesIO(wav)) as reader:
+        return reader.getnframes() / float(reader.getframerate() or 1)
+
+
 def _to_wav(path: Path) -> tuple[bytes, float]:
-    """The file as WAV bytes and its length in seconds (pydub/ffmpeg decode anything)."""
+    """The file as WAV bytes and its length in seconds (ffmpeg decodes other formats)."""
     from pydub import AudioSegment  # imported late: pydub pulls in audioop at import
 
     try:
-        segment = AudioSegment.from_file(path)
-    except FileNotFoundError as exc:
-        raise AudioError(f"audio file not found: {path}") from exc
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AudioError(f"cannot read audio file {path}: {exc.strerror}") from exc
+    try:
+        return data, _wav_seconds(data)
+    except (wave.Error, EOFError):
+        pass  # not plain PCM WAV: let ffmpeg decode it
+    try:
+        segment = AudioSegment.from_file(io.BytesIO(data), format=path.suffix.lstrip(".") or None)
     except Exception as exc:  # pydub raises bare exceptions from ffmpeg
         raise AudioError(f"cannot decode audio file {path}: {exc}") from exc
-    if path.suffix.lower() == ".wav":
-        return path.read_bytes(), len(segment) / 1000.0
     buffer = io.BytesIO()
     segment.export(buffer, format="wav")
     return buffer.getvalue(), len(segment) / 1000.0
@@ -97,7 +106,11 @@ class RecordingServer:
         """Serve in a background thread."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="ivr-recordings", daemon=True
+                target=self._server.serve_forever,
+                # A short poll keeps stop() quick (it waits for the loop to notice).
+                kwargs={"poll_interval": 0.05},
+                name="ivr-recordings",
+                daemon=True,
             )
             self._thread.start()
 
@@ -131,9 +144,7 @@ class RecordingServer:
 
     def publish_speech(self, wav: bytes) -> Recording:
         """Publish WAV bytes (e.g. from `synthesize`), measuring their length."""
-        with wave.open(io.BytesIO(wav)) as reader:
-            duration = reader.getnframes() / float(reader.getframerate() or 1)
-        return self.publish_wav(wav, duration=duration)
+        return self.publish_wav(wav, duration=_wav_seconds(wav))
 
     def publish_file(self, path: Path) -> Recording:
         """Publish an audio file of any format ffmpeg reads."""

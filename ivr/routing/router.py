@@ -8,18 +8,17 @@ freed agents to the waiting callers in that order.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from statistics import fmean
 
 import redis.asyncio as aioredis
 
 from ivr.errors import InvalidInputError, NotFoundError
 from ivr.ids import AgentState, Language, Topic
 from ivr.keys import Keys
+from ivr.routing.callbacks import promise_callback
 from ivr.routing.index import CALL_TTL_SECONDS, AgentIndex, RouteOutcome
 from ivr.routing.models import (
     Agent,
@@ -31,9 +30,9 @@ from ivr.routing.models import (
     QueueStatus,
     RoutingDecision,
     RoutingRequest,
-    WaitingCaller,
 )
 from ivr.routing.policy import Policy
+from ivr.routing.queues import expected_wait, queue_status
 from ivr.routing.roster import AgentRoster
 from ivr.routing.scoring import Requirement, pool_id, queue_score, requirement
 from ivr.tickets.events import CallEvent, event_id
@@ -160,13 +159,6 @@ class Router:
         sticky_only = sticky is not None and waited < self.policy.sticky_seconds
         return _Plan(need=need, sticky_agent=sticky, sticky_only=sticky_only)
 
-    async def _expected_wait(self, queue: str, roster: str, position: int) -> float:
-        """Position x the queue's recent handle time, shared by the agents on duty."""
-        history = await self._index.recent_handle_seconds(queue)
-        handle = fmean(history) if history else self.policy.default_handle_seconds
-        on_duty = await self._index.on_duty(roster)
-        return round(position * handle / max(1, on_duty), 1)
-
     async def _emit(self, decision: RoutingDecision, number: int) -> None:
         if self._events is None or number <= 0:
             return
@@ -253,8 +245,12 @@ class Router:
             queue=need.queue,
             priority=need.priority,
             position=position,
-            expected_wait_seconds=await self._expected_wait(
-                need.queue, f"{need.skill}:{need.language}", position
+            expected_wait_seconds=await expected_wait(
+                self._index,
+                queue=need.queue,
+                roster=f"{need.skill}:{need.language}",
+                position=position,
+                default_handle_seconds=self.policy.default_handle_seconds,
             ),
             candidates=self._candidates(outcome, need.strategy),
             reason=f"{why}; " + "; ".join(need.reasons),
@@ -416,99 +412,17 @@ class Router:
     ) -> Callback:
         """Promise a callback, assigned by callback load weighed by ability; one per call."""
         await self.start()
-        now = self._clock()
-        limit = now + self.policy.callbacks.due_days * 86400
-        due = due_at if due_at is not None else now + self.policy.callbacks.default_due_hours * 3600
-        if due > limit:
-            raise InvalidInputError(
-                f"a callback is due within {self.policy.callbacks.due_days:g} days", field="due_at"
-            )
-        if due < now - 60:
-            raise InvalidInputError("a callback cannot be due in the past", field="due_at")
-        ident = "cb_" + hashlib.sha1(request.call_sid.encode()).hexdigest()[:16]
-        key = self._keys.routing("callback", ident)
-        existing = await self._redis.get(key)
-        if existing:
-            return Callback.model_validate_json(existing)
-        need = requirement(
-            self.policy,
-            topic=request.topic,
-            language=request.language,
-            emotion=request.emotion,
-            intensity=request.emotion_intensity,
-            waited=0.0,
+        return await promise_callback(
+            request,
+            due_at=due_at,
+            redis=self._redis,
+            keys=self._keys,
+            index=self._index,
+            policy=self.policy,
+            events=self._events,
+            now=self._clock(),
         )
-        agent_id = await self._index.pick_callback_agent(f"{need.skill}:{need.language}")
-        callback = Callback(
-            id=ident,
-            call_sid=request.call_sid,
-            number=request.caller,
-            language=request.language,
-            topic=request.topic,
-            emotion=request.emotion,
-            due_at=due,
-            agent_id=agent_id,
-            created_at=now,
-        )
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(key, callback.model_dump_json(), nx=True)
-            pipe.zadd(self._keys.routing("callbacks"), {ident: due})
-            await pipe.execute()
-        await self._index.abandon(request.call_sid, final="callback")
-        if self._events is not None:
-            data = callback.model_dump(mode="json", exclude={"call_sid", "created_at"})
-            data["callback_id"] = data.pop("id")
-            await self._events.append(
-                [
-                    CallEvent(
-                        id=event_id(request.call_sid, "callback"),
-                        call_sid=request.call_sid,
-                        at=now,
-                        type="callback.requested",
-                        data=data,
-                    )
-                ]
-            )
-        return callback
 
     async def queue_status(self) -> list[QueueStatus]:
         """Every queue with waiting callers: who waits, in serving order."""
-        now = self._clock()
-        out: list[QueueStatus] = []
-        for queue in await self._index.queues():
-            topic_name, _, language = queue.partition(".")
-            try:
-                skill = self.policy.queue_for(Topic(topic_name)).skill.value
-            except ValueError:
-                continue
-            sids = await self._index.waiting(queue, 200)
-            callers = []
-            for pos, (sid, rec) in enumerate(
-                zip(sids, await self._index.calls(sids), strict=True), 1
-            ):
-                if "req" not in rec:
-                    continue
-                req = RoutingRequest.model_validate_json(rec["req"])
-                callers.append(
-                    WaitingCaller(
-                        call_sid=sid,
-                        caller=req.caller,
-                        position=pos,
-                        priority=int(rec.get("priority", "0")),
-                        waited_seconds=round(max(0.0, now - req.entered_at), 1),
-                        emotion=req.emotion,
-                    )
-                )
-            any_level = [pool_id(skill, language, level) for level in range(1, 6)]
-            roster = f"{skill}:{language}"
-            out.append(
-                QueueStatus(
-                    queue=queue,
-                    waiting=await self._index.queue_length(queue),
-                    available_agents=await self._index.available_in(any_level),
-                    on_duty_agents=await self._index.on_duty(roster),
-                    expected_wait_seconds=await self._expected_wait(queue, roster, len(sids) or 1),
-                    callers=callers,
-                )
-            )
-        return out
+        return await queue_status(index=self._index, policy=self.policy, now=self._clock())

@@ -1,0 +1,78 @@
+"""`routing/topics.yaml`: each topic's description, keyword rules and training examples."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from ivr.errors import ConfigError
+from ivr.ids import Language, Topic
+from ivr.nlu.text import fold
+
+TOPICS_FILE = "topics.yaml"
+
+
+class TopicDefinition(BaseModel):
+    """One topic as admins write it."""
+
+    description: str = ""
+    keywords: dict[Language, list[str]] = Field(default_factory=dict)
+    examples: dict[Language, list[str]] = Field(default_factory=dict)
+
+
+class TopicCatalogue(BaseModel):
+    """Every topic of `topics.yaml`, keyed by its contract id."""
+
+    topics: dict[Topic, TopicDefinition]
+
+    def training_set(self) -> tuple[list[str], list[str]]:
+        """(texts, topic ids) of every example in every language."""
+        texts: list[str] = []
+        labels: list[str] = []
+        for topic, definition in self.topics.items():
+            for examples in definition.examples.values():
+                texts.extend(examples)
+                labels.extend([topic.value] * len(examples))
+        return texts, labels
+
+    def examples_hash(self) -> str:
+        """A digest of the examples: the key of the trained-model cache."""
+        texts, labels = self.training_set()
+        blob = json.dumps([texts, labels], ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    def keyword_rules(self) -> list[tuple[str, Topic]]:
+        """(folded phrase, topic) for every keyword in every language, longest phrase first."""
+        rules = {
+            (fold(phrase), topic)
+            for topic, definition in self.topics.items()
+            for phrases in definition.keywords.values()
+            for phrase in phrases
+            if fold(phrase)
+        }
+        return sorted(rules, key=lambda rule: (-len(rule[0]), rule[0], rule[1].value))
+
+
+def load_catalogue(routing_dir: Path) -> TopicCatalogue:
+    """Parse and check `routing_dir/topics.yaml`; ConfigError names the file and the fault."""
+    path = routing_dir / TOPICS_FILE
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    try:
+        catalogue = TopicCatalogue.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        place = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"{path}: {place}: {first['msg']}") from exc
+    empty = [t.value for t, d in catalogue.topics.items() if not any(d.examples.values())]
+    if empty:
+        raise ConfigError(f"{path}: topics without examples: {', '.join(empty)}")
+    if len(catalogue.topics) < 2:
+        raise ConfigError(f"{path}: at least two topics are needed to train a classifier")
+    return catalogue

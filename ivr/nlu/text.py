@@ -1,0 +1,94 @@
+"""Text normalisation and tokens shared by the topic classifier and the emotion reader.
+
+Callers speak English, Mandarin or both in one breath, and Chinese arrives in
+simplified or traditional characters without spaces. Everything is folded to
+one form first (NFKC, lower case, simplified characters, digits as 0) so that
+one model and one lexicon serve both scripts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import pkgutil
+import re
+import unicodedata
+from functools import lru_cache
+
+import jieba
+
+# A caller never says 10 kB in one turn; longer input is cut so latency stays flat.
+MAX_CHARS = 1000
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_TOKEN = re.compile(f"[{_CJK}]+|[a-z0-9]+(?:'[a-z]+)?")
+_LETTER = re.compile(f"[a-z{_CJK}]")
+_DIGITS = re.compile(r"\d")
+_SPACES = re.compile(r"\s+")
+_CONTRACTIONS = (
+    (re.compile(r"\bcan't\b"), "can not"),
+    (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'m\b"), " am"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'d\b"), " would"),
+)
+
+
+@lru_cache(maxsize=1)
+def _to_simplified_table() -> dict[int, str]:
+    """Single-character traditional -> simplified table from zhconv's shipped dictionary."""
+    raw = pkgutil.get_data("zhconv", "zhcdict.json")
+    if raw is None:  # pragma: no cover - the package ships the file
+        return {}
+    pairs: dict[str, str] = json.loads(raw)["zh2Hans"]
+    return {ord(k): v for k, v in pairs.items() if len(k) == 1 and len(v) == 1}
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> jieba.Tokenizer:
+    """jieba's tokenizer, initialised once (its dictionary ships in the wheel)."""
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def fold(text: str) -> str:
+    """NFKC, lower case, simplified characters, contractions expanded; no digit folding."""
+    text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).lower().replace("’", "'")
+    text = text.translate(_to_simplified_table())
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalize(text: str) -> str:
+    """The classifier's view of a text: `fold` plus every digit as 0."""
+    return _DIGITS.sub("0", fold(text))
+
+
+def has_language(text: str) -> bool:
+    """True when the (normalised) text holds at least one letter or Chinese character."""
+    return _LETTER.search(text) is not None
+
+
+def words(text: str) -> list[str]:
+    """Word tokens of a normalised text: Latin words as they are, Chinese segmented by jieba."""
+    out: list[str] = []
+    for token in _TOKEN.findall(text):
+        if _CJK_RUN.fullmatch(token):
+            out.extend(w for w in _segmenter().lcut(token, HMM=False) if w.strip())
+        else:
+            out.append(token)
+    return out
+
+
+def word_ngrams(text: str) -> list[str]:
+    """Unigrams and bigrams of `words`: the word half of the classifier's features."""
+    tokens = words(text)
+    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]

@@ -97,13 +97,13 @@ def lint(catalog: PromptCatalog) -> list[LintError]:
                 found.add(prompt_set, prompt_id, message)
         for prompt_id in ENGINE_PROMPTS:
             if prompt_id not in prompt_set.prompts:
-                found.add(prompt_set, None, f"the engine's prompt '{prompt_id}' is missing")
+                found.add(prompt_set, prompt_id, f"the engine's prompt '{prompt_id}' is missing")
         for prompt_id in all_ids:
             if prompt_id not in prompt_set.prompts:
                 others = [str(s.language) for s in catalog.sets.values() if prompt_id in s.prompts]
                 found.add(
                     prompt_set,
-                    None,
+                    prompt_id,
                     f"'{prompt_id}' is missing here (present in {', '.join(others)})",
                 )
     for problem in _placeholder_mismatches(catalog, all_ids):

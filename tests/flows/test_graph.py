@@ -1,0 +1,84 @@
+"""`ivr flows graph`: a valid SVG naming every node, with labelled arrows."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import typer
+from flowtext import write
+from typer.testing import CliRunner
+
+from ivr.cli import flows as flows_cli
+from ivr.config import PROJECT_DIR
+from ivr.flows.graph import layout, render_svg
+from ivr.flows.loader import load_flows, parse_flow
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+TEXT = """
+name: g
+start: menu
+nodes:
+  menu:
+    type: menu
+    prompt: hello
+    options: {"1": agent, "2": intro}
+    speech: {loans: agent}
+  intro:
+    type: say
+    prompt: hi
+    next: menu
+  agent:
+    type: route
+    topic: general
+  island:
+    type: hangup
+"""
+
+
+def texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg.encode())
+    assert root.tag == SVG + "svg"
+    return [el.text or "" for el in root.iter(SVG + "text")]
+
+
+def test_every_node_and_every_label_is_drawn() -> None:
+    flow, _ = parse_flow(TEXT, source="g.yaml", name="g")
+    assert flow is not None
+    drawn = texts(render_svg(flow))
+    for node_id in flow.nodes:
+        assert node_id in drawn
+    # The two ways from menu to agent share one arrow and one label.
+    assert "1, loans" in drawn
+    assert "2" in drawn and "next" in drawn
+
+
+def test_columns_follow_the_distance_from_the_start() -> None:
+    flow, _ = parse_flow(TEXT, source="g.yaml", name="g")
+    assert flow is not None
+    places = layout(flow)
+    assert places["menu"] == (0, 0)
+    assert places["agent"][0] == places["intro"][0] == 1
+    assert places["island"][0] == 2  # unreachable: a column of its own
+
+
+def test_every_shipped_flow_draws() -> None:
+    for flow in load_flows(PROJECT_DIR / "flows").values():
+        drawn = texts(render_svg(flow))
+        assert set(flow.nodes) <= set(drawn)
+
+
+def test_the_command_writes_the_file(tmp_path: Path) -> None:
+    write(tmp_path / "flows", "g", TEXT)
+    app = typer.Typer()
+    flows_cli.register(app)
+    out = tmp_path / "g.svg"
+    result = CliRunner().invoke(
+        app, ["flows", "graph", "g", "-o", str(out), "--dir", str(tmp_path / "flows")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "island" in texts(out.read_text(encoding="utf-8"))
+    missing = CliRunner().invoke(app, ["flows", "graph", "nope", "--dir", str(tmp_path / "flows")])
+    assert missing.exit_code == 1
+    assert "no usable flow 'nope'" in missing.output

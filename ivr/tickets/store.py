@@ -266,6 +266,17 @@ class TicketStore(AccessRecords):
         async with self._sessions() as session:
             return [ticket_view(t, c) for t, c in (await session.execute(q)).all()]
 
+    async def between(self, since: float | None, until: float | None) -> builtins.list[TicketView]:
+        """Every ticket created in [since, until), oldest first (for reports and export)."""
+        q = select(Ticket, Call).outerjoin(Call, Call.call_sid == Ticket.call_sid)
+        if since is not None:
+            q = q.where(Ticket.created_at >= since)
+        if until is not None:
+            q = q.where(Ticket.created_at < until)
+        async with self._sessions() as session:
+            rows = await session.execute(q.order_by(Ticket.created_at, Ticket.id))
+            return [ticket_view(t, c) for t, c in rows.all()]
+
     async def patch(
         self, ident: str, change: TicketPatch, *, actor: str, audit: bool
     ) -> TicketView:

@@ -1,0 +1,49 @@
+"""The callbacks API: the due list (per agent) and completing a callback."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, status
+
+from ivr.api.auth import PrincipalDep, Role
+from ivr.api.deps import TicketStoreDep
+from ivr.errors import NotFoundError
+from ivr.tickets.views import CallbackView
+
+router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
+
+
+@router.get("", response_model=list[CallbackView])
+async def due_callbacks(
+    principal: PrincipalDep,
+    store: TicketStoreDep,
+    agent_id: Annotated[str | None, Query(max_length=64)] = None,
+    within_hours: Annotated[float | None, Query(ge=0, le=24 * 366)] = None,
+) -> list[CallbackView]:
+    """Open callbacks, soonest first, overdue ones flagged; an agent gets their own."""
+    if principal.role is Role.AGENT:
+        if agent_id not in (None, principal.agent_id):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only your own callbacks")
+        agent_id = principal.agent_id
+    due_within = within_hours * 3600 if within_hours is not None else None
+    return await store.callbacks(agent_id=agent_id, due_within=due_within)
+
+
+@router.post("/{callback_id}/complete", response_model=CallbackView)
+async def complete_callback(
+    callback_id: Annotated[str, Path(max_length=96)],
+    principal: PrincipalDep,
+    store: TicketStoreDep,
+) -> CallbackView:
+    """Mark a callback done; its task on the ticket closes."""
+    try:
+        task = await store.get_callback(callback_id)
+        if principal.role is Role.AGENT and task.agent_id != principal.agent_id:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="this callback is not yours")
+        actor = principal.token_id or principal.role.value
+        return await store.complete_callback(
+            callback_id, actor=actor, audit=principal.role is not Role.AGENT
+        )
+    except NotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None

@@ -1,0 +1,192 @@
+"""The tickets API: list, read and patch tickets; a caller's history for the screen pop.
+
+Admins and supervisors see every ticket; an agent sees and edits only the
+tickets routed to them. Admin and supervisor changes go to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from pydantic import ValidationError
+
+from ivr.api.auth import Principal, PrincipalDep, Role
+from ivr.api.deps import KeysDep, RedisDep, TicketStoreDep
+from ivr.errors import InvalidInputError, NotFoundError
+from ivr.ids import Emotion, Topic
+from ivr.tickets.customers import write_summaries
+from ivr.tickets.views import CustomerHistory, TicketFilter, TicketPatch, TicketView
+
+router = APIRouter(prefix="/api", tags=["tickets"])
+
+MAX_PATCH_BYTES = 16 * 1024
+TicketId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_:.-]+$")]
+
+
+def parse_when(value: str | None, *, field: str) -> float | None:
+    """An ISO 8601 date or date-time (UTC when naive), or epoch seconds, as epoch seconds."""
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise HTTPException(
+            422,
+            detail=[{"loc": ["query", field], "msg": "expected an ISO 8601 date or date-time"}],
+        ) from None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+
+def may_see(principal: Principal, ticket: TicketView) -> bool:
+    """Admins and supervisors see every ticket; an agent only those routed to them."""
+    if principal.role is not Role.AGENT:
+        return True
+    return principal.agent_id is not None and ticket.agent_id == principal.agent_id
+
+
+def _not_found(exc: NotFoundError) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc))
+
+
+def _forbidden() -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, detail="this ticket is not routed to you")
+
+
+@router.get("/tickets", response_model=list[TicketView])
+async def list_tickets(
+    principal: PrincipalDep,
+    store: TicketStoreDep,
+    caller: Annotated[str | None, Query(max_length=64)] = None,
+    topic: Topic | None = None,
+    emotion: Emotion | None = None,
+    status_: Annotated[Literal["open", "pending", "resolved"] | None, Query(alias="status")] = None,
+    since: Annotated[str | None, Query(description="ISO 8601 date or date-time")] = None,
+    until: Annotated[str | None, Query(description="ISO 8601 date or date-time")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[TicketView]:
+    """Tickets, newest first; an agent gets only the tickets routed to them."""
+    agent_id = None
+    if principal.role is Role.AGENT:
+        if not principal.agent_id:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="agent token without an agent")
+        agent_id = principal.agent_id
+    flt = TicketFilter(
+        caller=caller,
+        topic=topic.value if topic else None,
+        emotion=emotion.value if emotion else None,
+        status=status_,
+        agent_id=agent_id,
+        since=parse_when(since, field="since"),
+        until=parse_when(until, field="until"),
+        limit=limit,
+        offset=offset,
+    )
+    return await store.list(flt)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketView)
+async def get_ticket(
+    ticket_id: TicketId, principal: PrincipalDep, store: TicketStoreDep
+) -> TicketView:
+    """One ticket with every event of its call."""
+    try:
+        ticket = await store.get(ticket_id)
+    except NotFoundError as exc:
+        raise _not_found(exc) from None
+    if not may_see(principal, ticket):
+        raise _forbidden()
+    return ticket
+
+
+async def _read_limited(request: Request) -> bytes:
+    """The request body, refusing more than MAX_PATCH_BYTES without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared and (not declared.isdigit() or int(declared) > MAX_PATCH_BYTES):
+        raise HTTPException(413, detail="body too large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_PATCH_BYTES:
+            raise HTTPException(413, detail="body too large")
+    return bytes(body)
+
+
+def _parse_patch(body: bytes) -> TicketPatch:
+    try:
+        document: Any = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise HTTPException(
+            422,
+            detail=[{"loc": ["body"], "msg": "the body must be a JSON object"}],
+        ) from None
+    if not isinstance(document, dict):
+        raise HTTPException(
+            422,
+            detail=[{"loc": ["body"], "msg": "the body must be a JSON object"}],
+        )
+    try:
+        return TicketPatch.model_validate(document)
+    except ValidationError as exc:
+        errors = [
+            {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+        ]
+        raise HTTPException(422, detail=errors) from None
+
+
+@router.patch(
+    "/tickets/{ticket_id}",
+    response_model=TicketView,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": TicketPatch.model_json_schema()}},
+        }
+    },
+)
+async def patch_ticket(
+    ticket_id: TicketId,
+    request: Request,
+    principal: PrincipalDep,
+    store: TicketStoreDep,
+    redis: RedisDep,
+    keys: KeysDep,
+) -> TicketView:
+    """Change notes, status, disposition or callback_at; nothing else, nothing on error."""
+    change = _parse_patch(await _read_limited(request))
+    try:
+        current = await store.get(ticket_id, with_events=False)
+        if not may_see(principal, current):
+            raise _forbidden()
+        audit = principal.role is not Role.AGENT
+        actor = principal.token_id or principal.role.value
+        ticket = await store.patch(current.id, change, actor=actor, audit=audit)
+    except NotFoundError as exc:
+        raise _not_found(exc) from None
+    except InvalidInputError as exc:
+        raise HTTPException(422, detail=str(exc)) from None
+    if ticket.caller:
+        # Resolving a complaint changes what routing knows of the caller.
+        summaries = await store.customer_summaries({ticket.caller})
+        await write_summaries(redis, keys=keys, summaries=summaries)
+    return ticket
+
+
+@router.get("/customers/{phone}", response_model=CustomerHistory)
+async def customer_history(
+    phone: Annotated[str, Path(max_length=64)], principal: PrincipalDep, store: TicketStoreDep
+) -> CustomerHistory:
+    """A caller's record and recent tickets (an agent sees the tickets routed to them)."""
+    history = await store.customer_history(phone)
+    history.tickets = [t for t in history.tickets if may_see(principal, t)]
+    return history

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from ivr.config import Settings
 from ivr.flows.catalog import FlowCatalog
 from ivr.keys import Keys
+from ivr.routing.router import Router
 from ivr.tickets.store import TicketStore
 
 
@@ -41,8 +42,14 @@ def get_flow_catalog(request: Request) -> FlowCatalog:
     return cast(FlowCatalog, request.app.state.flows)
 
 
+def get_router(request: Request) -> Router:
+    """Routing: agents, queues, decisions."""
+    return cast(Router, request.app.state.router)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
 KeysDep = Annotated[Keys, Depends(get_keys)]
 TicketStoreDep = Annotated[TicketStore, Depends(get_ticket_store)]
 FlowCatalogDep = Annotated[FlowCatalog, Depends(get_flow_catalog)]
+RouterDep = Annotated[Router, Depends(get_router)]

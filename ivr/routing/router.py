@@ -369,7 +369,10 @@ class Router:
     async def dial_result(
         self, call_sid: str, agent_id: str, status: DialStatus, *, talk_seconds: float = 0
     ) -> None:
-        """After <Dial>: talked -> wrap-up; no answer/busy/failed -> agent away, route again."""
+        """After <Dial>: talked -> wrap-up; no answer/busy/failed -> agent away, route again.
+
+        A result for a call routing does not know (or a repeated one) is logged and ignored.
+        """
         outcome = _OUTCOMES.get(status)
         if outcome is None:
             raise InvalidInputError(f"unknown dial status {status!r}", field="DialCallStatus")
@@ -377,8 +380,9 @@ class Router:
             call_sid=call_sid, agent_id=agent_id, outcome=outcome, talk_seconds=talk_seconds
         )
         if result == "unknown":
+            # never raise here: the caller is on the line and the engine must answer them
             log.warning("dial result for unknown call %s (agent %s)", call_sid, agent_id)
-            raise NotFoundError("call", call_sid)
+            return
         if result == "stale":
             # a carrier retry, or a result for an agent this call no longer holds
             log.info("stale dial result %s for %s/%s (call %s)", status, call_sid, agent_id, before)

@@ -213,7 +213,10 @@ async def test_a_broken_answer_ends_the_call_as_twilio_would(reply: Reply, probl
 
 
 async def test_an_unreachable_service_is_reported() -> None:
-    transport = httpx.MockTransport(lambda request: (_ for _ in ()).throw(httpx.ConnectError("refused")))
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    transport = httpx.MockTransport(refuse)
     record = await Carrier(base_url=BASE, auth_token=TOKEN, transport=transport).place_call()
     assert "cannot reach" in record.errors[0]
     assert any("status callback" in e for e in record.errors)

@@ -27,8 +27,10 @@ def service() -> StandIn:
         TOKEN,
         {
             "/twilio/voice": DIAL,
-            "/dialed": lambda p: f"<Say>{p['DialCallStatus']}</Say>"
-            '<Gather numDigits="1" action="/survey"><Say>Rate us 1 to 5</Say></Gather>',
+            "/dialed": lambda p: (
+                f"<Say>{p['DialCallStatus']}</Say>"
+                '<Gather numDigits="1" action="/survey"><Say>Rate us 1 to 5</Say></Gather>'
+            ),
             "/survey": "<Say>Thank you</Say><Hangup/>",
         },
     )
@@ -36,7 +38,10 @@ def service() -> StandIn:
 
 def carrier(stand_in: StandIn, **kw: object) -> Carrier:
     return Carrier(
-        base_url="http://testserver", auth_token=TOKEN, transport=stand_in.transport(), **kw  # type: ignore[arg-type]
+        base_url="http://testserver",
+        auth_token=TOKEN,
+        transport=stand_in.transport(),
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -79,7 +84,10 @@ async def test_the_carrier_default_answers_when_the_script_does_not_say() -> Non
 async def test_time_limit_caps_the_talk_time() -> None:
     stand_in = StandIn(
         TOKEN,
-        {"/twilio/voice": '<Dial action="/dialed" timeLimit="30">+15550001111</Dial>', "/dialed": ""},
+        {
+            "/twilio/voice": '<Dial action="/dialed" timeLimit="30">+15550001111</Dial>',
+            "/dialed": "",
+        },
     )
     await carrier(stand_in).place_call([AgentAnswers(seconds=600)])
     assert stand_in.to("/dialed")[0].params["DialCallDuration"] == "30"

@@ -10,7 +10,10 @@ TOKEN = "simulator-test-token"
 
 def carrier(service: StandIn, **kw: object) -> Carrier:
     return Carrier(
-        base_url="http://testserver", auth_token=TOKEN, transport=service.transport(), **kw  # type: ignore[arg-type]
+        base_url="http://testserver",
+        auth_token=TOKEN,
+        transport=service.transport(),
+        **kw,  # type: ignore[arg-type]
     )
 
 

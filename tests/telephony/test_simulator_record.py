@@ -34,7 +34,9 @@ def tone(path: Path, *, seconds: float = 2.5, rate: int = 8000) -> Path:
 
 def wav_seconds(data: bytes) -> float:
     with wave.open(io.BytesIO(data)) as reader:
-        return reader.getnframes() / reader.getframerate()
+        frames: int = reader.getnframes()
+        rate: int = reader.getframerate()
+    return frames / rate
 
 
 class Fetcher:
@@ -75,7 +77,7 @@ async def test_an_audio_file_is_served_and_its_url_posted_to_the_action(tmp_path
     record = await carrier(stand_in).place_call([Audio(voice)])
 
     posted = stand_in.to("/recorded")[0].params
-    assert posted["RecordingUrl"].startswith(f"http://127.0.0.1:")
+    assert posted["RecordingUrl"].startswith("http://127.0.0.1:")
     assert f"/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE" in posted["RecordingUrl"]
     assert posted["RecordingSid"].startswith("RE") and posted["RecordingDuration"] == "2"
     assert fetch.fetched[""] == voice.read_bytes() == fetch.fetched[".wav"]

@@ -162,7 +162,7 @@ def test_bad_scripts_name_the_step(data: object, message: str) -> None:
 
 
 def test_unreadable_script_files_are_named(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInputError, match="missing.yaml"):
+    with pytest.raises(InvalidInputError, match=r"missing\.yaml"):
         load_script(tmp_path / "missing.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("- press: [1\n")

@@ -34,7 +34,9 @@ class Recording:
 
 def _wav_seconds(wav: bytes) -> float:
     with wave.open(io.BytesIO(wav)) as reader:
-        return reader.getnframes() / float(reader.getframerate() or 1)
+        frames: int = reader.getnframes()
+        rate: int = reader.getframerate()
+    return frames / float(rate or 1)
 
 
 def _to_wav(path: Path) -> tuple[bytes, float]:

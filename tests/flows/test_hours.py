@@ -26,8 +26,8 @@ SHANGHAI = hours(
 )
 
 
-def utc(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_open_inside_a_span_in_the_node_time_zone() -> None:

@@ -5,11 +5,11 @@ carrier = Carrier(base_url="http://testserver", auth_token=token,
 record = await carrier.place_call([Press("1"), Say("I lost my card")])
 """
 
+from ivr.telephony.simulator.call_setup import Limits
 from ivr.telephony.simulator.callers import CallerInput, ScriptedCaller
 from ivr.telephony.simulator.carrier import Carrier
 from ivr.telephony.simulator.record import CallRecord, Exchange, Heard, Note
 from ivr.telephony.simulator.recordings import RecordingServer
-from ivr.telephony.simulator.session import Limits
 from ivr.telephony.simulator.steps import (
     AgentAnswers,
     AgentBusy,

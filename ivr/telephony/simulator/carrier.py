@@ -6,10 +6,11 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
+from ivr.telephony.simulator.call_setup import CallSetup, Limits
 from ivr.telephony.simulator.callers import CallerInput, ScriptedCaller
 from ivr.telephony.simulator.record import CallRecord, Event
 from ivr.telephony.simulator.recordings import RecordingServer
-from ivr.telephony.simulator.session import CallSession, CallSetup, Limits
+from ivr.telephony.simulator.session import CallSession
 from ivr.telephony.simulator.steps import AgentAnswers, AgentStep, Step
 from ivr.telephony.simulator.webhooks import TWILIO_TIMEOUT_SECONDS, Webhooks
 

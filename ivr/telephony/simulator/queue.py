@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from ivr.telephony.simulator import twiml
+from ivr.telephony.simulator.call_setup import CallEnded, Jump
 from ivr.telephony.simulator.webhooks import new_sid
 
 if TYPE_CHECKING:
-    from ivr.telephony.simulator.session import CallSession, Jump
+    from ivr.telephony.simulator.session import CallSession
 
 HOLD_MUSIC_SECONDS = 30.0
 MAX_QUEUE_SIZE = "100"
@@ -23,8 +24,6 @@ MAX_QUEUE_SIZE = "100"
 
 async def wait_in_queue(session: CallSession, doc_url: str, enqueue: twiml.Enqueue) -> Jump | None:
     """Hold the caller in `enqueue.queue`; the Enqueue action to fetch, or None to go on."""
-    from ivr.telephony.simulator.session import CallEnded, Jump
-
     queue_sid = new_sid("QU")
     started = session.clock
     session.note(f"queued in {enqueue.queue!r}")
@@ -59,8 +58,6 @@ async def _wait(
     session: CallSession, doc_url: str, enqueue: twiml.Enqueue, queue_sid: str, started: float
 ) -> tuple[str, str]:
     """(QueueResult, who ended the call) once the caller is out of the queue."""
-    from ivr.telephony.simulator.session import CallEnded, Jump
-
     wait_url = urljoin(doc_url, enqueue.wait_url) if enqueue.wait_url else None
     rounds = session.limits.max_wait_rounds
     try:
@@ -87,8 +84,6 @@ async def _play_wait_document(
     session: CallSession, jump: Jump | None, queue_sid: str, started: float
 ) -> tuple[str, str] | None:
     """Run one wait document (and what it redirects to); an outcome when the wait ends."""
-    from ivr.telephony.simulator.session import Jump
-
     while jump is not None:
         verbs = await session.fetch(jump)
         current, jump = jump.url, None

@@ -1,0 +1,148 @@
+"""The period summary: counts, queue and handle times, abandonment, service level, CSAT."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+
+from ivr.api import reports
+from ivr.api.auth import Role
+from ivr.config import Settings
+from ivr.keys import Keys
+from ivr.tickets.events import CallEvent, event_id
+from ivr.tickets.reports import percentile, summarize
+from ivr.tickets.store import TicketStore
+from ivr.tickets.views import TicketView
+
+T0 = 1_800_000_000.0  # 2027-01-15T08:00:00Z
+
+
+def test_percentile_is_nearest_rank() -> None:
+    assert percentile([], 90) is None
+    assert percentile([5.0], 90) == 5.0
+    assert percentile([float(i) for i in range(1, 11)], 90) == 9.0
+    assert percentile([float(i) for i in range(1, 11)], 100) == 10.0
+
+
+def _ticket(**fields: Any) -> TicketView:
+    return TicketView(id="t", call_sid="c", created_at=0.0, updated_at=0.0, **fields)
+
+
+def test_summary_arithmetic() -> None:
+    tickets = [
+        _ticket(
+            topic="loans",
+            emotion="neutral",
+            outcome="answered",
+            queue_seconds=5.0,
+            handle_seconds=100.0,
+            csat=5,
+        ),
+        _ticket(
+            topic="loans",
+            emotion="angry",
+            outcome="answered",
+            queue_seconds=30.0,
+            handle_seconds=200.0,
+            csat=2,
+        ),
+        _ticket(topic="complaint", emotion="angry", outcome="abandoned", queue_seconds=90.0),
+        _ticket(topic="general", emotion="neutral", outcome="self_service"),
+    ]
+    s = summarize(tickets)
+    assert s.calls == 4
+    assert s.by_topic == {"loans": 2, "complaint": 1, "general": 1}
+    assert s.by_emotion == {"neutral": 2, "angry": 2}
+    assert s.by_outcome == {"answered": 2, "abandoned": 1, "self_service": 1}
+    assert s.queue_seconds_avg == pytest.approx(125 / 3)
+    assert s.queue_seconds_p90 == 90.0
+    assert s.handle_seconds_avg == 150.0
+    assert s.abandonment_rate == pytest.approx(1 / 3)
+    assert s.service_level == pytest.approx(1 / 3)  # only the 5 s wait was within 20 s
+    assert s.csat_avg == 3.5
+    assert s.csat_responses == 2
+
+
+def test_an_empty_period_has_no_rates() -> None:
+    s = summarize([])
+    assert (s.calls, s.abandonment_rate, s.service_level, s.csat_avg) == (0, None, None, None)
+
+
+def _call(sid: str, at: float, *, wait: float, answered: bool, csat: int | None) -> list[CallEvent]:
+    steps: list[tuple[str, float, dict[str, Any]]] = [
+        ("call.started", 0, {"caller": "+1001"}),
+        ("nlu.read", 1, {"topic": "loans", "emotion": "neutral", "emotion_intensity": 0.1}),
+        ("queue.joined", 2, {"queue": "loans"}),
+    ]
+    if answered:
+        steps += [
+            ("queue.left", 2 + wait, {"queue": "loans", "reason": "bridged", "wait_seconds": wait}),
+            (
+                "agent.result",
+                2 + wait + 60,
+                {"agent_id": "a1", "dial_status": "completed", "duration": 60},
+            ),
+        ]
+        if csat:
+            steps.append(("survey.answered", 2 + wait + 70, {"csat": csat}))
+    # A caller who never reached an agent hangs up after waiting `wait` seconds.
+    steps.append(("call.ended", 2 + wait + (80 if answered else 0), {"status": "completed"}))
+    return [
+        CallEvent(id=event_id(sid, "s", i), call_sid=sid, at=at + dt, type=k, data=d)
+        for i, (k, dt, d) in enumerate(steps)
+    ]
+
+
+@pytest.fixture
+async def client(
+    settings: Settings, redis: aioredis.Redis, keys: Keys
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The reports router over a store holding a morning's calls, with a supervisor token."""
+    store = await TicketStore.open(settings.database_url)
+    await store.persist(_call("CA1", T0, wait=10, answered=True, csat=5))
+    await store.persist(_call("CA2", T0 + 60, wait=40, answered=True, csat=3))
+    await store.persist(_call("CA3", T0 + 120, wait=100, answered=False, csat=None))
+    await store.persist(_call("CA4", T0 + 86_400, wait=1, answered=True, csat=1))  # next day
+    app = FastAPI()
+    app.include_router(reports.router)
+    app.state.settings, app.state.redis, app.state.keys, app.state.tickets = (
+        settings,
+        redis,
+        keys,
+        store,
+    )
+    token, _ = await store.create_token(Role.SUPERVISOR)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://testserver",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as c:
+        yield c
+    await store.close()
+
+
+async def test_summary_of_a_day(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/reports/summary?from=2027-01-15&to=2027-01-16")
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert s["calls"] == 3
+    assert s["by_outcome"] == {"answered": 2, "abandoned": 1}
+    assert s["by_topic"] == {"loans": 3}
+    assert s["queue_seconds_avg"] == pytest.approx((10 + 40 + 100) / 3)
+    assert s["queue_seconds_p90"] == pytest.approx(100)
+    assert s["handle_seconds_avg"] == pytest.approx(60)
+    assert s["abandonment_rate"] == pytest.approx(1 / 3)
+    assert s["service_level"] == pytest.approx(1 / 3)
+    assert s["csat_avg"] == pytest.approx(4)
+    everything = (await client.get("/api/reports/summary")).json()
+    assert everything["calls"] == 4
+
+
+async def test_bad_dates_are_422(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/reports/summary?from=soon")).status_code == 422

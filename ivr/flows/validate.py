@@ -150,6 +150,31 @@ def _check_subflow(
     elif node.flow not in flows:
         known = ", ".join(sorted(flows)) or "none"
         report.add(node_id, f"unknown sub-flow '{node.flow}' (flows: {known})", "flow")
+    else:
+        circle = _subflow_circle(flows, node.flow, report.flow.name)
+        if circle:
+            path = " -> ".join([report.flow.name, *circle])
+            report.add(node_id, f"sub-flows run each other in a circle: {path}", "flow")
+
+
+def _subflow_circle(flows: Mapping[str, Flow], start: str, home: str) -> list[str]:
+    """The chain of flows from `start` that runs `home` again as a sub-flow, or []."""
+    trail: dict[str, str | None] = {start: None}
+    todo = [start]
+    while todo:
+        current = todo.pop()
+        for node in flows[current].nodes.values():
+            if not isinstance(node, SubflowNode) or node.flow not in flows:
+                continue
+            if node.flow == home:
+                chain = [home, current]
+                while (before := trail[chain[-1]]) is not None:
+                    chain.append(before)
+                return chain[::-1]
+            if node.flow not in trail:
+                trail[node.flow] = current
+                todo.append(node.flow)
+    return []
 
 
 def _check_menu(report: _Report, node_id: str, node: MenuNode) -> None:

@@ -348,3 +348,25 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     )
     messages = [p.message for p in problems(tmp_path)]
     assert len(messages) == 3, messages
+
+
+def test_subflows_running_each_other_in_a_circle(tmp_path: Path) -> None:
+    run = "    type: subflow\n    flow: {flow}\n    next: agent\n"
+    write(
+        tmp_path,
+        "t",
+        GOOD.replace('"1": agent', '"1": agent\n      "2": sub')
+        + "  sub:\n"
+        + run.format(flow="u"),
+    )
+    write(
+        tmp_path,
+        "u",
+        "name: u\nstart: sub\nnodes:\n  sub:\n"
+        + run.format(flow="t")
+        + "  agent:\n    type: route\n",
+    )
+    found = problems(tmp_path)
+    messages = {(p.flow, p.message) for p in found}
+    assert ("t", "sub-flows run each other in a circle: t -> u -> t") in messages
+    assert ("u", "sub-flows run each other in a circle: u -> t -> u") in messages

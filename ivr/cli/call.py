@@ -62,7 +62,7 @@ def _quiet(_text: str) -> None:
 def _summary(record: CallRecord) -> str:
     line = (
         f"call {record.call_sid} ended: {record.status}, by {record.ended_by}, "
-        f"{record.duration:.0f}s, {len(record.requests)} request(s)"
+        f"{int(record.duration)}s, {len(record.requests)} request(s)"
     )
     if record.steps_left:
         line += f"; {len(record.steps_left)} step(s) unused"
@@ -84,7 +84,8 @@ def call(
     press: Annotated[list[str] | None, typer.Option(help="Keys for the next Gather.")] = None,
     say: Annotated[list[str] | None, typer.Option(help="Words for the next Gather.")] = None,
     audio: Annotated[
-        list[Path] | None, typer.Option(help="Audio file for the next Record.")
+        list[Path] | None,
+        typer.Option(exists=True, dir_okay=False, help="Audio file for the next Record."),
     ] = None,
     script: Annotated[
         Path | None, typer.Option(help="YAML/JSON list of steps (press, say, audio, ...).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -154,6 +155,21 @@ def test_interactive_end_of_input_hangs_up(live: tuple[StandIn, str]) -> None:
     assert "by caller" in result.output
 
 
+def test_an_audio_step_answers_a_record(live: tuple[StandIn, str], tmp_path: Path) -> None:
+    stand_in, url = live
+    stand_in.routes["/twilio/voice"] = '<Record action="/step" maxLength="20"/>'
+    audio = tmp_path / "message.wav"
+    subprocess.run(["espeak-ng", "-w", str(audio), "my card was stolen"], check=True)
+    result = CliRunner().invoke(
+        app, ["call", "--url", url, "--token", TOKEN, "--audio", str(audio), "--press", "9"]
+    )
+    assert result.exit_code == 0, result.output
+    posted = stand_in.to("/step")[0].params
+    assert posted["RecordingUrl"].startswith("http://127.0.0.1:")
+    assert posted["RecordingSid"].startswith("RE")
+    assert said(stand_in)[1] == "9"
+
+
 def test_json_output_is_the_call_record(live: tuple[StandIn, str]) -> None:
     _, url = live
     result = CliRunner().invoke(
@@ -166,8 +182,10 @@ def test_json_output_is_the_call_record(live: tuple[StandIn, str]) -> None:
     assert [r["purpose"] for r in record["requests"]] == ["voice", "gather", "status"]
 
 
-def test_bad_options_are_refused() -> None:
+def test_bad_options_are_refused(tmp_path: Path) -> None:
     runner = CliRunner()
+    missing = runner.invoke(app, ["call", "--token", "t", "--audio", str(tmp_path / "no.wav")])
+    assert missing.exit_code == 2
     assert runner.invoke(app, ["call", "--lang", "fr-FR", "--token", "t"]).exit_code == 2
     bad_agent = runner.invoke(app, ["call", "--agent", "sleepy", "--token", "t", "--press", "1"])
     assert bad_agent.exit_code == 2 and "sleepy" in bad_agent.output

@@ -6,6 +6,8 @@ test the simulator itself); it checks every signature with twilio's RequestValid
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from twilio.request_validator import RequestValidator
@@ -258,3 +260,18 @@ async def test_the_observer_sees_events_as_they_happen() -> None:
     service = StandIn(TOKEN, {"/twilio/voice": "<Say>Hello</Say>"})
     record = await carrier(service, observer=seen.append).place_call()
     assert seen == [record.requests[0], record.heard[0], record.requests[1]]
+
+
+async def test_one_carrier_places_concurrent_calls_independently() -> None:
+    service = StandIn(
+        TOKEN,
+        {
+            "/twilio/voice": '<Gather action="/step"/>',
+            "/step": lambda p: f"<Say>{p['CallSid']} pressed {p['Digits']}</Say>",
+        },
+    )
+    shared = carrier(service)
+    records = await asyncio.gather(*(shared.place_call([Press(str(n))]) for n in range(8)))
+    assert len({r.call_sid for r in records}) == 8
+    for n, record in enumerate(records):
+        assert record.said == [f"{record.call_sid} pressed {n}"]

@@ -170,6 +170,20 @@ def test_an_audio_step_answers_a_record(live: tuple[StandIn, str], tmp_path: Pat
     assert said(stand_in)[1] == "9"
 
 
+def test_interactive_record_takes_a_file_path(live: tuple[StandIn, str], tmp_path: Path) -> None:
+    stand_in, url = live
+    stand_in.routes["/twilio/voice"] = '<Record action="/step"/>'
+    audio = tmp_path / "message.wav"
+    subprocess.run(["espeak-ng", "-w", str(audio), "hello"], check=True)
+    result = CliRunner().invoke(
+        app, ["call", "--url", url, "--token", TOKEN], input=f"{audio}\n9\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "recording: audio file or words" in result.output
+    assert stand_in.to("/step")[0].params["RecordingSid"].startswith("RE")
+    assert said(stand_in)[1] == "9"
+
+
 def test_json_output_is_the_call_record(live: tuple[StandIn, str]) -> None:
     _, url = live
     result = CliRunner().invoke(

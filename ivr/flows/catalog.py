@@ -125,6 +125,10 @@ class FlowCatalog:
     async def publish(self, redis: aioredis.Redis, keys: Keys) -> int:
         """Tell every server process the flows changed; the new version number."""
         version = int(await redis.incr(keys.flows_version()))
+        if self._version != str(version - 1).encode():
+            # Another process published a change we have not loaded yet: load it now,
+            # since taking the new version as ours would skip it for good.
+            self.reload()
         self._version = str(version).encode()
         return version
 

@@ -160,3 +160,18 @@ async def test_an_invalid_save_publishes_nothing(
     errors = await catalog.save("survey", "nodes: [", redis=redis, keys=keys)
     assert errors and errors[0].message.startswith("not YAML")
     assert await redis.get(keys.flows_version()) is None
+
+
+async def test_two_processes_saving_at_once_both_end_with_both_changes(
+    config: Path, redis: aioredis.Redis, keys: Keys
+) -> None:
+    first, second = load(config), load(config)
+    await first.reload_if_stale(redis, keys)
+    await second.reload_if_stale(redis, keys)
+    extra = SURVEY_EDIT.replace("name: survey", "name: extra")
+    assert await first.save("survey", SURVEY_EDIT, redis=redis, keys=keys) == []
+    # The second process saves before its next call would have reloaded.
+    assert await second.save("extra", extra, redis=redis, keys=keys) == []
+    assert "intro" in second.get("survey").nodes
+    assert await first.reload_if_stale(redis, keys)
+    assert "extra" in first.names()

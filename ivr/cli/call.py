@@ -106,7 +106,13 @@ def call(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the TwiML.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the call record as JSON.")] = False,
 ) -> None:
-    """Call the service as Twilio would; interactive when given no steps."""
+    """Call the service as Twilio would; interactive when given no steps.
+
+    Steps run in the order given: each --press or --say answers the next Gather,
+    each --audio the next Record. Example: ivr call --press 1 --say "I lost my card".
+    A --script file is a YAML list such as [{press: "1"}, {say: "..."}, {silence: true},
+    {wait: 2}, {agent: no-answer}, {hangup: true}].
+    """
     if lang not in LANGUAGES:
         raise typer.BadParameter(
             f"{lang!r} is not one of {', '.join(LANGUAGES)}", param_hint="--lang"

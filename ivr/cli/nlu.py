@@ -12,7 +12,7 @@ import typer
 
 from ivr.config import Settings
 from ivr.errors import IvrError
-from ivr.nlu.evaluation import EvaluationReport, evaluate, read_labelled_csv
+from ivr.nlu.evaluation import EvaluationReport, csv_has_column, evaluate, read_labelled_csv
 from ivr.nlu.learner import TextClassifier
 from ivr.nlu.understanding import Understanding, resolve_language
 
@@ -73,7 +73,9 @@ def classify_command(
 
 @nlu_app.command("eval")
 def eval_command(
-    test: Annotated[Path, typer.Option("--test", help="CSV with columns text,category")],
+    test: Annotated[
+        Path, typer.Option("--test", help="CSV with columns text,category (and maybe emotion)")
+    ],
     train: Annotated[
         Path | None, typer.Option("--train", help="train the generic learner on this CSV first")
     ] = None,
@@ -92,7 +94,9 @@ def eval_command(
 
 def _evaluate(*, test: Path, train: Path | None, target: Target) -> EvaluationReport:
     """Train (when asked) and measure; errors name the file and line at fault."""
-    rows = read_labelled_csv(test)
+    # A dev set labelled with both may carry the emotion in its own column.
+    emotion_column = target is Target.EMOTION and csv_has_column(test, "emotion")
+    rows = read_labelled_csv(test, label="emotion" if emotion_column else "category")
     if train is not None:
         training = read_labelled_csv(train)
         started = time.perf_counter()

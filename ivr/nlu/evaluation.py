@@ -11,8 +11,6 @@ from pathlib import Path
 
 from ivr.errors import InvalidInputError
 
-REQUIRED_COLUMNS = ("text", "category")
-
 
 @dataclass(frozen=True, slots=True)
 class LabelledText:
@@ -69,8 +67,8 @@ class EvaluationReport:
         return out
 
 
-def read_labelled_csv(path: Path) -> list[LabelledText]:
-    """Rows of a `text,category` CSV; InvalidInputError names the file and line at fault."""
+def read_labelled_csv(path: Path, *, label: str = "category") -> list[LabelledText]:
+    """Rows of a CSV with `text` and `label` columns (others ignored); errors name the line."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -82,12 +80,14 @@ def read_labelled_csv(path: Path) -> list[LabelledText]:
         raise InvalidInputError(f"{path}:{line}: not UTF-8 text", field=str(path)) from exc
     reader = csv.reader(content.splitlines(keepends=True), strict=True)
     try:
-        header = next(reader, None)
-        if header is None or [h.strip().lower() for h in header[:2]] != list(REQUIRED_COLUMNS):
+        header = [h.strip().lower() for h in next(reader, [])]
+        if "text" not in header or label not in header:
             raise InvalidInputError(
-                f"{path}:1: the header must be 'text,category'", field=str(path)
+                f"{path}:1: the header must name the columns 'text' and '{label}'",
+                field=str(path),
             )
-        rows = [_row(path, reader.line_num, fields) for fields in reader if fields]
+        columns = (header.index("text"), header.index(label), len(header))
+        rows = [_row(path, reader.line_num, fields, columns) for fields in reader if fields]
     except csv.Error as exc:
         raise InvalidInputError(f"{path}:{reader.line_num}: {exc}", field=str(path)) from exc
     if not rows:
@@ -95,15 +95,26 @@ def read_labelled_csv(path: Path) -> list[LabelledText]:
     return rows
 
 
-def _row(path: Path, line: int, fields: list[str]) -> LabelledText:
-    if len(fields) != 2:
+def csv_has_column(path: Path, column: str) -> bool:
+    """True when the CSV's header names `column` (False for unreadable files)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return column in [h.strip().lower() for h in header]
+
+
+def _row(path: Path, line: int, fields: list[str], columns: tuple[int, int, int]) -> LabelledText:
+    text_at, label_at, width = columns
+    if len(fields) != width:
         raise InvalidInputError(
-            f"{path}:{line}: expected 2 fields (text,category), found {len(fields)}",
+            f"{path}:{line}: expected {width} fields as in the header, found {len(fields)}",
             field=str(path),
         )
-    text, category = fields[0], fields[1].strip()
+    text, category = fields[text_at], fields[label_at].strip()
     if not category:
-        raise InvalidInputError(f"{path}:{line}: the category is empty", field=str(path))
+        raise InvalidInputError(f"{path}:{line}: the label is empty", field=str(path))
     return LabelledText(text=text, category=category, line=line)
 
 

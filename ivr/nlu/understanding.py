@@ -25,6 +25,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCTUATION = re.compile(r"[^\w\u3400-\u9fff']+")
 # A keyword is a precise rule, yet the model may still know better among several hits.
 KEYWORD_CONFIDENCE = 0.9
+KEYWORD_BONUS = 0.5
 # Input made only of words never seen in training reads as `general` at most this sure.
 UNKNOWN_WORDS_CONFIDENCE = 0.2
 
@@ -38,6 +39,8 @@ class Understanding:
     def __init__(self, *, catalogue: TopicCatalogue, classifier: TextClassifier) -> None:
         self.catalogue = catalogue
         self.classifier = classifier
+        # Pay jieba's dictionary load and the scorer set-up now, not on the first caller.
+        self.classifier.ranked("hello 你好")
         self._needles = [
             (phrase if _CJK.search(phrase) else f" {_spaced(phrase)} ", topic)
             for phrase, topic in catalogue.keyword_rules()
@@ -70,17 +73,21 @@ class Understanding:
         ranked = [(Topic(label), p) for label, p in self.classifier.ranked(text)]
         hits = self.keyword_topics(text)
         if hits:
-            # Among several keyword topics, the model's favourite wins.
-            best = next(topic for topic, _ in ranked if topic in hits)
-            probability = dict(ranked)[best]
-            runner_up, runner_p = next((t, p) for t, p in ranked if t is not best)
-            return TopicPrediction(
-                topic=best,
-                confidence=round(max(probability, KEYWORD_CONFIDENCE), 4),
-                runner_up=runner_up,
-                runner_up_confidence=round(min(runner_p, 1.0 - KEYWORD_CONFIDENCE), 4),
-                source="keyword",
+            # A keyword lifts its topic; among several, or against a sure model, scores decide.
+            lifted = sorted(
+                ((t, p + (KEYWORD_BONUS if t in hits else 0.0)) for t, p in ranked),
+                key=lambda item: -item[1],
             )
+            best = lifted[0][0]
+            if best in hits:
+                runner_up, runner_p = next((t, p) for t, p in ranked if t is not best)
+                return TopicPrediction(
+                    topic=best,
+                    confidence=round(max(dict(ranked)[best], KEYWORD_CONFIDENCE), 4),
+                    runner_up=runner_up,
+                    runner_up_confidence=round(min(runner_p, 1.0 - KEYWORD_CONFIDENCE), 4),
+                    source="keyword",
+                )
         (top, top_p), (second, second_p) = ranked[0], ranked[1]
         if self.classifier.known_word_share(text) == 0.0:
             return TopicPrediction(

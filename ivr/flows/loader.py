@@ -230,11 +230,53 @@ def parse_flow(
     try:
         flow = Flow.model_validate(fields)
     except ValidationError as exc:
-        errors.extend(_pydantic_errors(exc, doc, file=source, flow=label))
+        node_errors = list(_pydantic_errors(exc, doc, file=source, flow=label))
+        errors.extend(node_errors)
+        errors.extend(_graph_errors_beside(fields, node_errors, doc, source=source))
         return None, errors
     flow.source = source
     _fill_lines(flow, doc)
     return flow, errors
+
+
+# Graph problems that stay true when broken nodes are stood in for (see _graph_errors_beside).
+_LOCAL_PROBLEMS = (
+    "leads to unknown node",
+    "collides with",
+    "num_digits is",
+    "time zone",
+    "is empty",
+)
+
+
+def _graph_errors_beside(
+    fields: dict[str, Any], node_errors: list[FlowError], doc: YamlDocument, *, source: str
+) -> list[FlowError]:
+    """Problems of the well-formed nodes of a flow whose other nodes are malformed.
+
+    So an admin sees every error at once: the broken nodes stand in as plain
+    hang-ups (keeping their ids, so targets naming them resolve), and only
+    problems that such a stand-in cannot cause or hide are kept.
+    """
+    from ivr.flows.validate import validate  # the validator builds on this module
+
+    broken = {e.node for e in node_errors}
+    nodes = fields.get("nodes")
+    if None in broken or not isinstance(nodes, dict):
+        return []
+    stand_in = {"type": "hangup"}
+    patched = {nid: stand_in if nid in broken else node for nid, node in nodes.items()}
+    try:
+        flow = Flow.model_validate({**fields, "nodes": patched})
+    except ValidationError:
+        return []
+    flow.source = source
+    _fill_lines(flow, doc)
+    return [
+        problem
+        for problem in validate({flow.name: flow}, None)
+        if problem.node not in broken and any(k in problem.message for k in _LOCAL_PROBLEMS)
+    ]
 
 
 def read_flow_files(directory: Path) -> tuple[dict[str, Flow], list[FlowError]]:

@@ -93,24 +93,16 @@ class _Report:
 
 def validate(flows: Mapping[str, Flow], prompts: PromptCatalog | None) -> list[FlowError]:
     """Every problem in `flows` (checked together, for sub-flows); prompt checks need `prompts`."""
-    called = {
-        node.flow
-        for flow in flows.values()
-        for node in flow.nodes.values()
-        if isinstance(node, SubflowNode)
-    }
     errors: list[FlowError] = []
     for flow in flows.values():
         report = _Report(flow)
-        _check_nodes(report, flows, prompts, is_subflow=flow.name in called)
+        _check_nodes(report, flows, prompts)
         _check_graph(report)
         errors.extend(report.errors)
     return errors
 
 
-def _check_nodes(
-    report: _Report, flows: Mapping[str, Flow], prompts: PromptCatalog | None, *, is_subflow: bool
-) -> None:
+def _check_nodes(report: _Report, flows: Mapping[str, Flow], prompts: PromptCatalog | None) -> None:
     flow = report.flow
     for node_id, node in flow.nodes.items():
         for label, target in labelled_targets(node):
@@ -125,8 +117,6 @@ def _check_nodes(
             _check_language(report, node_id, node, prompts)
         elif isinstance(node, HoursNode):
             _check_hours(report, node_id, node)
-        elif node.type == "return" and not is_subflow:
-            report.add(node_id, "a 'return' node in a flow no 'subflow' node runs")
         if prompts is not None:
             _check_prompts(report, node_id, node, prompts)
 

@@ -24,6 +24,7 @@ nodes:
       01: agent
       "*": agent
     repeat_key: false
+    num_digits: 2
   agent:
     type: route
     topic: general
@@ -138,3 +139,19 @@ def test_an_empty_folder_is_a_problem(tmp_path: Path) -> None:
 def test_parse_flow_from_text() -> None:
     flow, errors = parse_flow(TEXT, source="api", name="t")
     assert errors == [] and flow is not None and flow.start == "menu"
+
+
+def test_a_malformed_node_does_not_hide_the_other_nodes_problems(tmp_path: Path) -> None:
+    text = write(
+        tmp_path,
+        "t",
+        TEXT.replace("1: agent", "1: agnet", 1)
+        .replace("topic: general", "topic: general\n    x: 1")
+        .__add__("  lonely:\n    type: hangup\n"),
+    )
+    _, errors = read_flow_files(tmp_path)
+    found = {(p.node, p.line, p.message) for p in errors}
+    assert found == {
+        ("agent", line_of(text, "x: 1"), "unknown field 'x'"),
+        ("menu", line_of(text, "1: agnet"), "'1' leads to unknown node 'agnet'"),
+    }

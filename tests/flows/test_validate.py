@@ -98,12 +98,11 @@ def test_a_known_subflow_with_a_return_is_fine(tmp_path: Path) -> None:
     assert problems(tmp_path) == []
 
 
-def test_return_outside_a_subflow(tmp_path: Path) -> None:
+def test_a_return_in_a_top_level_flow_is_allowed(tmp_path: Path) -> None:
+    # The engine ends the call there (after the node's prompt), so it is no dead end.
     menu = GOOD.replace('"1": agent', '"1": agent\n      "9": back')
-    write(tmp_path, "t", menu + "  back:\n    type: return\n")
-    problem = only(problems(tmp_path))
-    assert problem.node == "back"
-    assert "no 'subflow' node runs" in problem.message
+    write(tmp_path, "t", menu + "  back:\n    type: return\n    prompt: goodbye\n")
+    assert problems(tmp_path) == []
 
 
 def test_unreachable_node(tmp_path: Path) -> None:

@@ -142,13 +142,8 @@ def test_parse_flow_from_text() -> None:
 
 
 def test_a_malformed_node_does_not_hide_the_other_nodes_problems(tmp_path: Path) -> None:
-    text = write(
-        tmp_path,
-        "t",
-        TEXT.replace("1: agent", "1: agnet", 1)
-        .replace("topic: general", "topic: general\n    x: 1")
-        .__add__("  lonely:\n    type: hangup\n"),
-    )
+    broken = TEXT.replace("1: agent", "1: agnet", 1).replace("general", "general\n    x: 1")
+    text = write(tmp_path, "t", broken + "  lonely:\n    type: hangup\n")
     _, errors = read_flow_files(tmp_path)
     found = {(p.node, p.line, p.message) for p in errors}
     assert found == {

@@ -31,7 +31,8 @@ def load_settings() -> Settings:
         problems = []
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
-            problems.append(f"IVR_{field.upper()}: {error['msg']}")
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"IVR_{field.upper()}: {message}")
         raise ConfigError("; ".join(problems)) from exc
     if settings.log_level.lower() not in _LOG_LEVELS:
         raise ConfigError(f"IVR_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
@@ -88,14 +89,24 @@ def _export(settings: Settings, base_url: str) -> None:
     os.environ["IVR_DATA_DIR"] = str(Path(settings.data_dir).resolve())
 
 
+def check_config(settings: Settings) -> None:
+    """Refuse to start on invalid flows or prompts: ConfigError lists every problem."""
+    from ivr.flows.catalog import FlowCatalog
+
+    # Checked here, once, before anything starts: a worker process failing the same
+    # check would only log a traceback, and uvicorn restarts or drops workers quietly.
+    FlowCatalog.load(flows_dir=settings.flows_dir, prompts_dir=settings.prompts_dir)
+
+
 def run(*, host: str, port: int, workers: int) -> None:
     """Start Redis when needed, then uvicorn with the app factory; stop Redis after."""
     import uvicorn
 
     settings = load_settings()
+    check_config(settings)
     settings.ensure_auth_token()
     base_url = local_base_url(settings, host, port)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     private = None if settings.redis_url else PrivateRedis(data_dir=settings.data_dir)
     try:
         redis_url = private.start() if private is not None else settings.redis_url
@@ -121,6 +132,7 @@ def run(*, host: str, port: int, workers: int) -> None:
     finally:
         if private is not None:
             private.stop()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def serve(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,9 +11,12 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import click.testing
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from ivr import cli
 from ivr.cli.serve import banner, local_base_url, redact
 from ivr.config import PROJECT_DIR, Settings
 from ivr.connections import PrivateRedis, free_port
@@ -28,10 +32,18 @@ def _clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _run_ivr(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(IVR), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
-    )
+def _serve_in_process(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str
+) -> click.testing.Result:
+    """`ivr serve` in this process for the cases that stop before the server starts."""
+    for name in list(os.environ):
+        if name.startswith("IVR_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("IVR_DATA_DIR", str(tmp_path / "var"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)  # no .env file here
+    return CliRunner().invoke(cli.app, ["serve"])
 
 
 @pytest.mark.parametrize(
@@ -42,19 +54,39 @@ def _run_ivr(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Completed
         ("IVR_LOG_LEVEL", "loud"),
     ],
 )
-def test_a_bad_setting_is_named_and_exits_2(tmp_path: Path, variable: str, value: str) -> None:
-    result = _run_ivr("serve", env=_clean_env(tmp_path / "var", **{variable: value}), cwd=tmp_path)
-    assert result.returncode == 2, result.stderr
+def test_a_bad_setting_is_named_and_exits_2(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, value: str
+) -> None:
+    result = _serve_in_process(monkeypatch, tmp_path, **{variable: value})
+    assert result.exit_code == 2, result.output
     assert variable in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
     # Nothing was started: no private Redis data.
     assert not (tmp_path / "var" / "redis").exists()
 
 
-def test_a_data_dir_in_use_is_refused(tmp_path: Path) -> None:
+def test_invalid_flows_are_refused_with_every_error_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    for part in ("flows", "prompts", "routing"):
+        shutil.copytree(PROJECT_DIR / part, config / part)
+    main = config / "flows" / "main.yaml"
+    text = main.read_text()
+    assert "next: hours" in text
+    main.write_text(text.replace("next: hours", "next: no_such_node", 1))
+
+    result = _serve_in_process(monkeypatch, tmp_path, IVR_CONFIG_DIR=str(config))
+    assert result.exit_code == 2, result.output
+    assert "main.yaml" in result.stderr
+    assert "no_such_node" in result.stderr
+    assert not (tmp_path / "var" / "redis").exists()
+
+
+def test_a_data_dir_in_use_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with PrivateRedis(data_dir=tmp_path / "var") as running:
-        result = _run_ivr("serve", env=_clean_env(tmp_path / "var"), cwd=tmp_path)
-        assert result.returncode == 2, result.stderr
+        result = _serve_in_process(monkeypatch, tmp_path)
+        assert result.exit_code == 2, result.output
         assert "IVR_DATA_DIR" in result.stderr
         assert running.pid is not None
 

@@ -82,6 +82,15 @@ class _KeysAsWritten(yaml.SafeLoader):
     into ints (and `01` into 1), and dicts would silently drop repeated keys.
     """
 
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # Aliases let a few hundred bytes expand into an exponential walk; admins need none.
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed; write a '*' key as \"*\"", mark
+            )
+        return super().compose_node(parent, index)
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         self.flatten_mapping(node)
         mapping: dict[Any, Any] = {}
@@ -203,6 +212,8 @@ def parse_flow(
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
+        if "alphabetic or numeric" in problem:
+            problem += " (keys such as '*' are written in quotes: \"*\")"
         return None, [FlowError(file=source, flow=name, line=line, message=f"not YAML: {problem}")]
     data = doc.data
     if not isinstance(data, dict):

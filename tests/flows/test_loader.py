@@ -150,3 +150,21 @@ def test_a_malformed_node_does_not_hide_the_other_nodes_problems(tmp_path: Path)
         ("agent", line_of(text, "x: 1"), "unknown field 'x'"),
         ("menu", line_of(text, "1: agnet"), "'1' leads to unknown node 'agnet'"),
     }
+
+
+def test_yaml_aliases_are_refused() -> None:
+    # Nested aliases expand exponentially when walked; flows never need them.
+    bomb = "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n"
+    flow, errors = parse_flow(bomb, source="t.yaml", name="t")
+    assert flow is None
+    (problem,) = errors
+    assert "aliases" in problem.message and problem.line == 2
+
+
+def test_an_unquoted_star_key_gets_a_hint() -> None:
+    text = (
+        "name: t\nstart: a\nnodes:\n  a:\n    type: menu\n    prompt: x\n    options:\n      *: b\n"
+    )
+    _, errors = parse_flow(text, source="t.yaml", name="t")
+    (problem,) = errors
+    assert problem.line == 8 and '"*"' in problem.message

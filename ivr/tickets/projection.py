@@ -177,8 +177,10 @@ def _callback(t: Ticket, event: CallEvent, d: dict[str, Any]) -> Callback:
     _set_outcome(t, Outcome.CALLBACK)
     t.callback_at = due
     t.status = TicketStatus.PENDING.value
+    # Routing's own id, when it gave one, so both sides name the same callback.
+    ident = d.get("callback_id")
     return Callback(
-        id=event.id,
+        id=ident if isinstance(ident, str) and 0 < len(ident) <= 96 else event.id,
         ticket_id=t.id,
         number=d.get("number") or t.caller,
         language=d.get("language") or t.language,

@@ -192,7 +192,11 @@ class TicketStore(AccessRecords):
             )
             callbacks += apply_event(t, c, e, data)
         await session.flush()  # tickets exist before callbacks point at them
-        session.add_all(callbacks)
+        if callbacks:
+            ids = [c.id for c in callbacks]
+            known = set(await session.scalars(select(Callback.id).where(Callback.id.in_(ids))))
+            fresh = {c.id: c for c in callbacks if c.id not in known}
+            session.add_all(fresh.values())
         await session.execute(insert(Event), rows)
         started = {e.call_sid for e in new if e.type == "call.started"}
         await self._touch_customers(session, [tickets[s] for s in sids], started)

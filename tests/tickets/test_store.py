@@ -227,3 +227,18 @@ async def test_migrate_is_idempotent(db_url: str) -> None:
         await s.ping()
     finally:
         await s.close()
+
+
+async def test_callbacks_keep_routings_id_and_are_not_doubled(store: TicketStore) -> None:
+    data = {"callback_id": "cb-routing-1", "number": "+1555", "due_at": 5000.0, "agent_id": "a1"}
+    await store.persist(
+        [
+            CallEvent(id="e1", call_sid=SID, at=1000.0, type="callback.requested", data=data),
+            CallEvent(id="e2", call_sid=SID, at=1001.0, type="callback.requested", data=data),
+        ]
+    )
+    await store.persist(
+        [CallEvent(id="e3", call_sid=SID, at=1002.0, type="callback.requested", data=data)]
+    )
+    assert [c.id for c in await store.callbacks(now=0.0)] == ["cb-routing-1"]
+    assert len((await store.get(SID)).events) == 3

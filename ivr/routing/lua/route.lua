@@ -43,7 +43,12 @@ end
 
 local best, best_score = nil, nil
 local considered = {}
-if sticky ~= '' and redis.call('SISMEMBER', tried, sticky) == 0
+-- most calls were never declined: skip the membership checks then
+local any_tried = redis.call('EXISTS', tried) == 1
+local function declined(id)
+  return any_tried and redis.call('SISMEMBER', tried, id) == 1
+end
+if sticky ~= '' and not declined(sticky)
     and redis.call('HGET', akey(sticky), 'state') == 'available' then
   best, best_score = sticky, 0
   table.insert(considered, {sticky, '0', 'sticky'})
@@ -53,7 +58,7 @@ if not best and not sticky_only then
     local entries = redis.call('ZRANGE', base .. 'pool:' .. ARGV[i], 0, per_pool - 1, 'WITHSCORES')
     for j = 1, #entries, 2 do
       local id, sc = entries[j], tonumber(entries[j + 1])
-      if redis.call('SISMEMBER', tried, id) == 0 then
+      if not declined(id) then
         table.insert(considered, {id, entries[j + 1], ARGV[i]})
         if not best_score or sc < best_score then best, best_score = id, sc end
       end

@@ -23,6 +23,7 @@ import uuid
 from importlib import resources
 
 import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
 
 from ivr.keys import Keys
 from ivr.routing.index import AgentIndex
@@ -149,13 +150,13 @@ async def _run_indexed(
 
 
 async def _run_scan(
-    scan: object, index: AgentIndex, redis: aioredis.Redis, rng: random.Random, count: int
+    scan: AsyncScript, index: AgentIndex, redis: aioredis.Redis, rng: random.Random, count: int
 ) -> list[float]:
     latencies = []
     for n in range(count):
         pools = _request(rng)
         start = time.perf_counter()
-        agent = await scan(args=[index.key(""), repr(time.time()), 0, f"SC{n}", *pools])  # type: ignore[operator]
+        agent = await scan(args=[index.key(""), repr(time.time()), 0, f"SC{n}", *pools])
         latencies.append(time.perf_counter() - start)
         if agent:
             await index.set_state(agent.decode(), "available")
@@ -197,8 +198,9 @@ async def _server_side(
     out = []
     for n in range(count):
         sid = f"SV{n}"
-        args = [base, repr(time.time()), day, "route", sid, "bench", float(n), "{}", 0]
-        kind, agent, micros = await timed(args=[*args, "", "0", 4, 3600, *_request(rng)])  # type: ignore[misc]
+        args: list[str | int | float] = [base, repr(time.time()), day, "route", sid, "bench"]
+        args += [float(n), "{}", 0, "", "0", 4, 3600, *_request(rng)]
+        kind, agent, micros = await timed(args=args)
         out.append(int(micros) / 1e6)
         await _free(index, redis, 0, agent.decode() if kind == b"connect" else None)
         await index.abandon(sid)

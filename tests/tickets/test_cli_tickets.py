@@ -1,0 +1,106 @@
+"""`ivr token create`, `ivr tickets list|show|export`, `ivr callbacks due|done` on a real store."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ivr.api.auth import hash_token
+from ivr.cli import app
+from ivr.tickets.events import CallEvent, event_id
+from ivr.tickets.store import TicketStore
+
+SID = "CA" + "c" * 32
+T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z, in the past
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A SQLite store with one call that asked for a callback, named by IVR_DATABASE_URL."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("IVR_DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+    async def seed() -> None:
+        store = await TicketStore.open(url)
+        steps = [
+            ("call.started", 0, {"caller": "+14155550100"}),
+            (
+                "nlu.read",
+                3,
+                {"topic": "complaint", "emotion": "angry", "text": "=HYPERLINK(x) fees!"},
+            ),
+            (
+                "callback.requested",
+                9,
+                {"number": "+14155550100", "due_at": T0 - 60, "agent_id": "a1"},
+            ),
+            ("call.ended", 10, {"status": "completed"}),
+        ]
+        await store.persist(
+            [
+                CallEvent(id=event_id(SID, "s", i), call_sid=SID, at=T0 + dt, type=k, data=d)
+                for i, (k, dt, d) in enumerate(steps)
+            ]
+        )
+        await store.close()
+
+    asyncio.run(seed())
+    return url
+
+
+def test_token_create_prints_a_working_token(db: str) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["token", "create", "--role", "agent", "--agent", "a1"])
+    assert r.exit_code == 0, r.output
+    token = r.stdout.strip().splitlines()[0]
+
+    async def check() -> None:
+        store = await TicketStore.open(db)
+        principal = await store.principal_for_token_hash(hash_token(token))
+        await store.close()
+        assert principal is not None
+        assert principal.agent_id == "a1"
+
+    asyncio.run(check())
+    assert runner.invoke(app, ["token", "create", "--role", "agent"]).exit_code == 1
+    assert runner.invoke(app, ["token", "create", "--role", "root"]).exit_code == 2
+
+
+def test_list_show_and_export(db: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["tickets", "list"])
+    assert r.exit_code == 0, r.output
+    assert "complaint" in r.stdout
+    r = runner.invoke(app, ["tickets", "show", SID])
+    assert r.exit_code == 0
+    assert "callback.requested" in r.stdout
+    assert runner.invoke(app, ["tickets", "show", "nope"]).exit_code == 1
+
+    out = tmp_path / "t.csv"
+    r = runner.invoke(app, ["tickets", "export", "--since", "2023-11-14", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert len(rows) == 1
+    assert rows[0]["call_sid"] == SID
+    assert rows[0]["outcome"] == "callback"
+    assert rows[0]["transcript"].startswith("'=")  # a spreadsheet must not run it
+    r = runner.invoke(app, ["tickets", "export", "--since", "2023-11-15"])
+    assert r.stdout.strip().count("\n") == 0  # the header only
+    assert runner.invoke(app, ["tickets", "export", "--since", "someday"]).exit_code == 2
+
+
+def test_callbacks_due_and_done(db: str) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["callbacks", "due", "--agent", "a1"])
+    assert r.exit_code == 0
+    assert r.stdout.startswith("OVERDUE")
+    callback_id = r.stdout.split(" id ")[-1].strip()
+    assert runner.invoke(app, ["callbacks", "done", callback_id]).exit_code == 0
+    assert runner.invoke(app, ["callbacks", "due"]).stdout == ""
+    assert runner.invoke(app, ["callbacks", "done", "nope"]).exit_code == 1

@@ -148,6 +148,13 @@ class TicketStore(AccessRecords):
             new = sorted((e for e in unique.values() if e.id not in seen), key=lambda e: e.at)
             result.duplicates += len(seen)
             if not new:
+                # A redelivered batch: name its callers anyway, so a summary lost
+                # to a crash after the commit is written this time.
+                sids = {e.call_sid for e in unique.values()}
+                callers = await session.scalars(
+                    select(Ticket.caller).where(Ticket.call_sid.in_(sids))
+                )
+                result.callers = {c for c in callers if c}
                 return result
             await self._project(session, new, result)
         result.stored = len(new)

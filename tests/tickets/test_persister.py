@@ -141,3 +141,15 @@ async def test_unreadable_entries_are_parked_not_lost_and_do_not_block(
     assert len(dead) == 3
     assert all(b"4111" not in fields[b"raw"] for _, fields in dead)
     assert await _pending(redis, keys) == 0
+
+
+async def test_a_summary_lost_after_the_commit_is_written_on_redelivery(
+    redis: aioredis.Redis, keys: Keys, store: TicketStore, call_events: CallFactory
+) -> None:
+    events = call_events("CA1", caller="+1001", agent_id="a3")
+    await store.persist(events)  # committed, then the process died before Redis heard of it
+    await EventLog(redis=redis, keys=keys).append(events)
+    persister = Persister(redis=redis, keys=keys, store=store, consumer="t")
+    await persister.drain()
+    assert persister.stored == 0
+    assert (await customer_summary(redis, keys=keys, caller="+1001")).last_agent_id == "a3"

@@ -1,0 +1,151 @@
+"""Emotion cues and their fusion, as plain functions over plain data."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivr.ids import Emotion
+from ivr.nlu.emotion import behaviour_cues, fuse, read_emotion, text_cues, voice_cues
+from ivr.nlu.models import Behaviour, EmotionCue
+from ivr.speech.models import VoiceCues
+
+
+def _voice(**changes: float) -> VoiceCues:
+    calm = {
+        "loudness_dbfs": -24.0,
+        "peak_dbfs": -6.0,
+        "loudness_variance": 20.0,
+        "pitch_hz": 180.0,
+        "pitch_variance": 600.0,
+        "speech_rate": 4.0,
+        "silence_share": 0.2,
+        "duration_seconds": 3.0,
+    }
+    return VoiceCues.model_validate(calm | changes)
+
+
+@pytest.mark.parametrize(
+    ("text", "emotion"),
+    [
+        ("I'm not angry, just confused", Emotion.NEUTRAL),
+        ("I am not worried at all, I just want my balance", Emotion.NEUTRAL),
+        ("我不生氣，只是有點搞不懂", Emotion.NEUTRAL),
+        ("我没有担心，只是问问", Emotion.NEUTRAL),
+        ("I'm absolutely furious with this bank", Emotion.ANGRY),
+        ("this is f***ing ridiculous", Emotion.ANGRY),
+        ("oh great, thanks for nothing", Emotion.ANGRY),
+        ("I'm closing my account and switching banks", Emotion.ANGRY),
+        ("你們到底能不能處理，氣死我了", Emotion.ANGRY),
+        ("服务真好啊，呵呵", Emotion.ANGRY),
+        ("I'm so scared someone has my money", Emotion.ANXIOUS),
+        ("我很擔心我的錢", Emotion.ANXIOUS),
+        ("my wife passed away last week", Emotion.SAD),
+        ("我先生上個月過世了", Emotion.SAD),
+        ("I need this done right now!!!", Emotion.AGITATED),
+        ("agent, agent, AGENT", Emotion.AGITATED),
+        ("人工！人工！", Emotion.AGITATED),
+        ("我现在就要，马上处理", Emotion.AGITATED),
+        ("what's my balance", Emotion.NEUTRAL),
+        ("I'd like to speak to a manager", Emotion.NEUTRAL),
+    ],
+)
+def test_text_reads(text: str, emotion: Emotion) -> None:
+    assert read_emotion(text).emotion is emotion
+
+
+def test_negated_cue_is_reported_with_no_weight() -> None:
+    cues = text_cues("I'm not angry, just confused")
+    assert [(c.name, c.weight) for c in cues] == [("negated_anger_word", 0.0)]
+
+
+def test_negation_does_not_cross_a_clause() -> None:
+    assert read_emotion("I'm not happy, I'm furious").emotion is Emotion.ANGRY
+
+
+def test_intensifier_raises_intensity() -> None:
+    plain = read_emotion("I am worried")
+    strong = read_emotion("I am extremely worried")
+    assert plain.emotion is strong.emotion is Emotion.ANXIOUS
+    assert strong.intensity > plain.intensity
+
+
+def test_every_cue_names_its_source_and_what_matched() -> None:
+    reading = read_emotion("this is ridiculous, fix it right now")
+    assert {(c.source, c.name, c.detail) for c in reading.cues} == {
+        ("text", "anger_word", "ridiculous"),
+        ("text", "urgency", "right now"),
+    }
+
+
+def test_loud_voice_alone_reads_agitated() -> None:
+    reading = read_emotion("what is my balance", voice=_voice(loudness_dbfs=-8.0))
+    assert reading.emotion is Emotion.AGITATED
+    assert [c.name for c in reading.cues] == ["loud"]
+
+
+def test_typical_voice_adds_no_cue() -> None:
+    assert voice_cues(_voice()) == []
+
+
+def test_voice_against_the_calls_baseline() -> None:
+    cues = voice_cues(
+        _voice(loudness_dbfs=-16.0, pitch_hz=240.0), baseline=_voice(loudness_dbfs=-26.0)
+    )
+    assert {c.name for c in cues} == {"louder_than_before", "raised_pitch"}
+
+
+def test_fast_speech_is_anxious_and_flat_slow_quiet_is_sad() -> None:
+    assert [c.emotion for c in voice_cues(_voice(speech_rate=7.5))] == [Emotion.ANXIOUS]
+    sad = voice_cues(_voice(speech_rate=1.8, pitch_variance=80.0, loudness_dbfs=-32.0))
+    assert [c.emotion for c in sad] == [Emotion.SAD]
+
+
+def test_behaviour_cues() -> None:
+    cues = behaviour_cues(
+        Behaviour(
+            zero_presses=3,
+            no_match_count=2,
+            no_input_count=1,
+            hold_seconds=900,
+            repeat_caller_24h=True,
+            open_complaint=True,
+        )
+    )
+    assert {c.name for c in cues} == {
+        "repeated_zero",
+        "repeated_no_match",
+        "long_hold",
+        "repeat_caller_24h",
+        "open_complaint",
+    }
+    assert all(c.source == "behaviour" for c in cues)
+    assert behaviour_cues(Behaviour()) == []
+
+
+def test_behaviour_makes_a_mild_text_upset() -> None:
+    calm = read_emotion("I still need help with my card")
+    pushed = read_emotion(
+        "I still need help with my card",
+        behaviour=Behaviour(zero_presses=3, repeat_caller_24h=True, open_complaint=True),
+    )
+    assert calm.emotion is Emotion.NEUTRAL
+    assert pushed.emotion is not Emotion.NEUTRAL
+    assert pushed.intensity > calm.intensity
+
+
+def test_fuse_floor_and_intensity_bounds() -> None:
+    weak = EmotionCue(source="text", name="x", emotion=Emotion.SAD, weight=0.2)
+    assert fuse([weak]).emotion is Emotion.NEUTRAL
+    many = [EmotionCue(source="text", name="x", emotion=Emotion.ANGRY, weight=0.9)] * 20
+    reading = fuse(many)
+    assert reading.emotion is Emotion.ANGRY
+    assert 0.9 < reading.intensity <= 1.0
+    assert fuse([]).intensity == 0.0
+
+
+def test_ties_go_to_anger() -> None:
+    cues = [
+        EmotionCue(source="text", name="a", emotion=Emotion.SAD, weight=0.5),
+        EmotionCue(source="text", name="b", emotion=Emotion.ANGRY, weight=0.5),
+    ]
+    assert fuse(cues).emotion is Emotion.ANGRY

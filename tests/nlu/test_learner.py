@@ -1,0 +1,90 @@
+"""The generic learner: fits any labelled texts, fast path equals sklearn's, calibrated."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from ivr.errors import InvalidInputError
+from ivr.nlu.learner import TextClassifier
+
+TEXTS = [
+    "open a savings account",
+    "I want a new account",
+    "close my account please",
+    "account statement for march",
+    "send money to my sister",
+    "transfer funds abroad",
+    "wire money to London",
+    "pay my friend back",
+    "我要转账",
+    "汇款到国外",
+    "我想开户",
+    "查账户余额",
+]
+LABELS = ["account"] * 4 + ["transfer"] * 4 + ["transfer", "transfer", "account", "account"]
+
+
+def test_learns_and_ranks_in_both_languages() -> None:
+    classifier = TextClassifier().fit(TEXTS, LABELS)
+    assert classifier.classes == ["account", "transfer"]
+    assert classifier.predict(["send money to my brother", "轉帳給朋友", "開戶"]) == [
+        "transfer",
+        "transfer",
+        "account",
+    ]
+    ranked = classifier.ranked("wire money")
+    assert [label for label, _ in ranked] == ["transfer", "account"]
+    assert sum(p for _, p in ranked) == pytest.approx(1.0)
+
+
+def test_fast_path_matches_sklearn_path() -> None:
+    classifier = TextClassifier().fit(
+        TEXTS * 2 + ["card lost", "lost card"] * 3, LABELS * 2 + ["card"] * 6
+    )
+    for text in ("transfer money", "我的卡丢了", "card", "zzz", "", "Account 1234 !!"):
+        fast = dict(classifier.ranked(text))
+        slow = classifier.predict_proba([text])[0]
+        assert np.allclose([fast[c] for c in classifier.classes], slow, atol=1e-6), text
+
+
+def test_survives_pickling() -> None:
+    classifier = TextClassifier().fit(TEXTS, LABELS)
+    restored = pickle.loads(pickle.dumps(classifier))
+    before, after = dict(classifier.ranked("wire money")), dict(restored.ranked("wire money"))
+    assert before.keys() == after.keys()
+    assert [after[k] for k in before] == pytest.approx(list(before.values()))
+
+
+def test_calibration_is_fitted_when_every_label_has_enough_examples() -> None:
+    calibrated = TextClassifier().fit(TEXTS, LABELS)
+    raw = TextClassifier().fit(TEXTS, LABELS, calibrate=False)
+    assert calibrated.temperature != raw.temperature == 3.0
+
+
+def test_tiny_labels_still_train() -> None:
+    classifier = TextClassifier().fit(["a loan", "my mortgage", "hello"], ["loan", "loan", "hi"])
+    assert classifier.predict(["mortgage"]) == ["loan"]
+
+
+def test_known_word_share() -> None:
+    classifier = TextClassifier().fit(TEXTS, LABELS)
+    assert classifier.known_word_share("send money") == 1.0
+    assert classifier.known_word_share("qwxz plork") == 0.0
+    assert classifier.known_word_share("") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("texts", "labels", "message"),
+    [(["a", "b"], ["x"], "differ in length"), (["a", "b"], ["x", "x"], "two different labels")],
+)
+def test_bad_training_data(texts: list[str], labels: list[str], message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        TextClassifier().fit(texts, labels)
+
+
+def test_untrained_classifier_says_so() -> None:
+    with pytest.raises(InvalidInputError, match="not been trained"):
+        TextClassifier().ranked("hello")

@@ -107,6 +107,7 @@ class AgentRecord:
     calls_today: int
     talk_seconds_today: float
     call_sid: str | None
+    seq: int = 0
 
 
 class AgentIndex:
@@ -206,7 +207,7 @@ class AgentIndex:
 
     async def get_many(self, agent_ids: Sequence[str]) -> list[AgentRecord | None]:
         """Several stored agents in one round trip (None where unknown)."""
-        fields = ["doc", "state", "since", "version", "calls", "talk", "call"]
+        fields = ["doc", "state", "since", "version", "calls", "talk", "call", "seq"]
         async with self._redis.pipeline(transaction=False) as pipe:
             for agent_id in agent_ids:
                 pipe.hmget(self.key("agent", agent_id), fields)
@@ -226,6 +227,7 @@ class AgentIndex:
                     calls_today=int(row[4] or 0),
                     talk_seconds_today=float(row[5] or 0),
                     call_sid=_text(row[6]) if row[6] else None,
+                    seq=int(row[7] or 0),
                 )
             )
         return out

@@ -151,7 +151,8 @@ class Policy(_Strict):
 
 
 def _place(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(top)"
+    # pydantic marks a bad mapping key with a trailing "[key]": the key itself is the place
+    return ".".join(str(part) for part in loc if part != "[key]") or "(top)"
 
 
 def parse_policy(data: object, *, source: str = "routing/policy.yaml") -> Policy:

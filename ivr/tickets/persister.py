@@ -243,7 +243,7 @@ class Persister:
             last = _text(mine.get("last-delivered-id", "0-0"))
             ms, _, seq = last.partition("-")
             floor = f"{ms}-{int(seq or 0) + 1}"
-        await self.redis.xtrim(self.stream, minid=floor, approximate=True)
+        await self.redis.xtrim(self.stream, minid=floor, approximate=False)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Persist until `stop` is set; retries with backoff while the database or Redis is down."""

@@ -153,3 +153,22 @@ async def test_a_summary_lost_after_the_commit_is_written_on_redelivery(
     await persister.drain()
     assert persister.stored == 0
     assert (await customer_summary(redis, keys=keys, caller="+1001")).last_agent_id == "a3"
+
+
+async def test_trim_drops_only_acknowledged_entries(
+    redis: aioredis.Redis, keys: Keys, store: TicketStore, call_events: CallFactory
+) -> None:
+    log = EventLog(redis=redis, keys=keys)
+    await log.append(call_events("CA1"))
+    persister = Persister(redis=redis, keys=keys, store=store, consumer="t")
+    await persister.drain()
+    later = call_events("CA2")
+    await log.append(later)
+    # Read but not yet stored: these must survive the trim.
+    await redis.xreadgroup("tickets", "other", {keys.events_stream(): ">"}, count=3)
+    await persister.trim()
+    assert await redis.xlen(keys.events_stream()) == len(later)
+    await Persister(redis=redis, keys=keys, store=store, consumer="other").drain()
+    await persister.trim()
+    assert await redis.xlen(keys.events_stream()) == 0
+    assert len((await store.get("CA2")).events) == len(later)

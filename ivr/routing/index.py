@@ -44,6 +44,7 @@ SCRIPTS = (
     "end_wrap_ups",
     "abandon",
     "pick_callback_agent",
+    "new_day",
 )
 PER_POOL = 4
 """Heads read from each pool: enough to skip agents who already declined this call."""
@@ -293,6 +294,10 @@ class AgentIndex:
             "release", call_sid, agent_id, outcome, repr(float(talk_seconds)), HISTORY_LENGTH
         )
         return _text(reply[0]), _text(reply[1]) if len(reply) > 1 else None
+
+    async def start_day(self) -> int:
+        """At the first call of a new day, reset today's counters; agents re-scored."""
+        return int(await self._run("new_day"))
 
     async def end_wrap_ups(self, limit: int = 500) -> list[str]:
         """Agents whose wrap-up ended now become available; returns their ids."""

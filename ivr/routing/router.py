@@ -396,9 +396,10 @@ class Router:
             log.info("call %s abandoned; agent %s freed", call_sid, agent)
 
     async def tick(self) -> None:
-        """Every second: end wrap-ups, then serve waiting callers, highest priority first."""
+        """Every second: a new day's counters, wrap-ups ended, waiting callers served in order."""
         await self.start()
         now = self._clock()
+        await self._index.start_day()
         await self._index.end_wrap_ups()
         queues = await self._index.queues()
         heads: list[tuple[float, str]] = []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import redis.asyncio as aioredis
 from routing_support import Clock, RouterFactory, agent, call
 
 from ivr.ids import AgentState
+from ivr.keys import Keys
 from ivr.routing.models import DecisionKind
 from ivr.routing.router import Router
 
@@ -105,3 +107,20 @@ async def test_decision_explains_candidates(make_router: RouterFactory, clock: C
     assert [c.agent_id for c in decision.candidates] == ["top", "mid"]
     assert "card_services level 5" in decision.candidates[0].reasons
     assert decision.reason
+
+
+async def test_a_new_day_starts_every_agent_at_zero(
+    make_router: RouterFactory, clock: Clock, redis: aioredis.Redis, keys: Keys
+) -> None:
+    router = await make_router(**_with_strategy("fewest_calls"))
+    await router.add_agent(agent("a", {"card_services": 3}))
+    await router.tick()
+    for i in range(3):
+        clock.advance(1)
+        assert await _serve_call(router, f"CA{i}", clock) == "a"
+    pool = keys.routing("pool", "card_services:en-US:3")
+    assert 3 <= float(await redis.zscore(pool, "a")) < 4  # three calls today
+    clock.advance(86400)
+    await router.tick()
+    assert (await router.get_agent("a")).status.calls_today == 0
+    assert 0 <= float(await redis.zscore(pool, "a")) < 1  # the pool ranks by today's calls

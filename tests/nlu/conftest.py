@@ -13,7 +13,14 @@ from ivr.nlu.understanding import Understanding
 DEV_SET = PROJECT_DIR / "tests" / "data" / "nlu_dev.csv"
 
 
-def banking77_path() -> Path:
+@pytest.fixture(scope="session")
+def dev_set() -> Path:
+    """The labelled bilingual dev set's path."""
+    return DEV_SET
+
+
+@pytest.fixture(scope="session")
+def banking77() -> Path:
     """The BANKING77 training split in ../shared (CI lays a copy beside the clone)."""
     for candidate in (
         PROJECT_DIR.parent / "shared" / "data" / "banking77" / "train.csv",

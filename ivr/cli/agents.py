@@ -125,9 +125,9 @@ def add_command(
     }
     try:
         agent = Agent.model_validate(body)
-    except ValidationError as exc:
+        state = parse_state(status)
+    except (ValidationError, IvrError) as exc:
         raise _fail(f"error: {exc}") from None
-    state = parse_state(status)
     if _direct():
         view = _with_router(lambda r: r.add_agent(agent, state=state))
     else:

@@ -15,6 +15,8 @@ from ivr.routing.scoring import requirement
 from ivr.tickets.events import CallEvent, event_id
 from ivr.tickets.stream import EventLog
 
+KEEP_SECONDS = 30 * 86400
+
 
 def callback_id(call_sid: str) -> str:
     """The callback id of a call: one promise per call, whatever retries the carrier makes."""
@@ -77,7 +79,9 @@ async def promise_callback(
         created_at=now,
     )
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.set(key, callback.model_dump_json(), nx=True)
+        # kept a month past its due time; the ticket store holds it for good
+        keep = int(due - now) + KEEP_SECONDS
+        pipe.set(key, callback.model_dump_json(), nx=True, ex=keep)
         pipe.zadd(keys.routing("callbacks"), {ident: due})
         await pipe.execute()
     await index.abandon(request.call_sid, final="callback")

@@ -333,6 +333,10 @@ class AgentIndex:
             _text(m) for m in await self._redis.zrange(self.key("waiting", queue), 0, limit - 1)
         ]
 
+    async def forget_waiting(self, queue: str, call_sids: Sequence[str]) -> None:
+        """Drop callers from `queue` whose call records are gone."""
+        await _settle(self._redis.zrem(self.key("waiting", queue), *call_sids))
+
     async def position(self, queue: str, call_sid: str) -> int | None:
         """1-based place of a caller in `queue`, or None when not waiting there."""
         rank = await _settle(self._redis.zrank(self.key("waiting", queue), call_sid))

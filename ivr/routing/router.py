@@ -311,7 +311,12 @@ class Router:
         if await self._index.available_in(any_level) == 0:
             return served
         sids = await self._index.waiting(queue, SERVE_BATCH)
-        for sid, record in zip(sids, await self._index.calls(sids), strict=True):
+        records = await self._index.calls(sids)
+        # a call whose record expired (its hang-up never reached us) must not hold others back
+        stale = [sid for sid, record in zip(sids, records, strict=True) if not record]
+        if stale:
+            await self._index.forget_waiting(queue, stale)
+        for sid, record in zip(sids, records, strict=True):
             if record.get("state") != "waiting" or "req" not in record:
                 continue
             request = RoutingRequest.model_validate_json(record["req"])

@@ -338,3 +338,18 @@ async def test_seed_from_shipped_file(make_router: RouterFactory, clock: Clock) 
     assert count == len(await router.list_agents()) >= 3
     decision = await router.route(call("CA1", clock, language="zh-CN", topic="digital_banking"))
     assert decision.kind is DecisionKind.CONNECT
+
+
+async def test_a_forgotten_caller_does_not_hold_the_queue(
+    make_router: RouterFactory, clock: Clock, redis: aioredis.Redis, keys: Keys
+) -> None:
+    router = await make_router()
+    await router.add_agent(agent("a", {"card_services": 4}))
+    await router.set_status("a", AgentState.AWAY)
+    await router.route(call("CA-gone", clock))
+    await redis.delete(keys.routing("call", "CA-gone"))  # its record expired
+    clock.advance(5)
+    await router.set_status("a", AgentState.AVAILABLE)
+    decision = await router.route(call("CA2", clock))
+    assert decision.kind is DecisionKind.CONNECT
+    assert await router.queue_status() == []

@@ -50,6 +50,8 @@ _OUTCOMES: dict[str, str] = {
 }
 SERVE_BATCH = 50
 """Waiting callers tried per queue per pass: the head of the queue, in serving order."""
+GONE_LIMIT = 4
+"""A pass stops after this many callers were served by another pass meanwhile."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +318,7 @@ class Router:
         stale = [sid for sid, record in zip(sids, records, strict=True) if not record]
         if stale:
             await self._index.forget_waiting(queue, stale)
+        taken_by_others = 0
         for sid, record in zip(sids, records, strict=True):
             if record.get("state") != "waiting" or "req" not in record:
                 continue
@@ -324,8 +327,14 @@ class Router:
             if plan.need.past_max_wait:
                 continue  # their own poll turns this into a callback offer
             outcome = await self._attempt("serve", request, plan)
-            if outcome.kind != "connect":
+            if outcome.kind == "gone":
+                # another process is serving this queue right now: leave the rest to it
+                taken_by_others += 1
+                if taken_by_others >= GONE_LIMIT:
+                    break
                 continue
+            if outcome.kind != "connect":
+                continue  # this caller needs someone not free now; those behind may not
             served.add(sid)
             await self._emit(await self._connect(request, plan, outcome), outcome.decision_number)
             if await self._index.available_in(any_level) == 0:

@@ -1,8 +1,9 @@
 """A server process for the concurrency test: routes calls with its own Router.
 
-Usage: python routing_worker.py REDIS_URL PREFIX FIRST COUNT
-Waits for the go signal (a token pushed on a Redis list), routes COUNT calls at
-once, prints one JSON line per decision.
+Usage: python routing_worker.py REDIS_URL PREFIX FIRST COUNT   (route new calls)
+       python routing_worker.py REDIS_URL PREFIX serve          (tick, and poll every waiter)
+Waits for the go signal (a token pushed on a Redis list), then works all at
+once and prints one JSON line per decision.
 """
 
 from __future__ import annotations
@@ -21,11 +22,21 @@ from ivr.routing.router import Router
 
 async def main(url: str, prefix: str, first: int, count: int) -> None:
     """Route calls first..first+count-1 concurrently once the test says go."""
-    client: aioredis.Redis = aioredis.Redis.from_url(url, max_connections=64)
+    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=60)
+    client: aioredis.Redis = aioredis.Redis(connection_pool=pool)
     keys = Keys(prefix=prefix)
     router = Router(redis=client, keys=keys, policy=parse_policy({}, source="test"))
     await router.start()
     await client.blpop([keys.routing("test", "go")], timeout=30)
+    if count == 0:  # serve: what a freed roster does to the callers already waiting
+        waiting = await client.zrange(keys.routing("waiting", "card_services.en-US"), 0, -1)
+        polls = [router.poll(sid.decode()) for sid in waiting]
+        decisions = await asyncio.gather(router.tick(), *polls)
+        for d in decisions[1:]:
+            agent = d.agent.id if d.agent else None  # type: ignore[union-attr]
+            print(json.dumps({"call_sid": d.call_sid, "kind": d.kind.value, "agent": agent}))  # type: ignore[union-attr]
+        await client.aclose()
+        return
     requests = [
         RoutingRequest(
             call_sid=f"CA{i:04d}",
@@ -44,4 +55,7 @@ async def main(url: str, prefix: str, first: int, count: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+    if sys.argv[3] == "serve":
+        asyncio.run(main(sys.argv[1], sys.argv[2], 0, 0))
+    else:
+        asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))

@@ -21,6 +21,29 @@ CALLS = 200
 AGENTS = 50
 
 
+async def _together(
+    redis: aioredis.Redis, keys: Keys, jobs: list[list[str]]
+) -> list[dict[str, str]]:
+    """Start one worker process per job, release them at once, collect their decisions."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), REDIS_URL, keys.prefix, *job],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for job in jobs
+    ]
+    # every process connects and blocks on the signal: release them together
+    await redis.rpush(keys.routing("test", "go"), *["go"] * len(jobs))
+    rows = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        rows += [json.loads(line) for line in out.splitlines()]
+    return rows
+
+
 async def test_two_hundred_calls_fifty_agents_across_processes(
     make_router: RouterFactory, clock: Clock, redis: aioredis.Redis, keys: Keys
 ) -> None:
@@ -28,22 +51,7 @@ async def test_two_hundred_calls_fifty_agents_across_processes(
     for i in range(AGENTS):
         await router.add_agent(agent(f"ag{i:02d}", {"card_services": 1 + i % 5}))
     per = CALLS // PROCESSES
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(WORKER), REDIS_URL, keys.prefix, str(p * per), str(per)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for p in range(PROCESSES)
-    ]
-    # every process is connected and blocked on the signal: release them together
-    await redis.rpush(keys.routing("test", "go"), *["go"] * PROCESSES)
-    rows = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        rows += [json.loads(line) for line in out.splitlines()]
+    rows = await _together(redis, keys, [[str(p * per), str(per)] for p in range(PROCESSES)])
 
     assert sorted(r["call_sid"] for r in rows) == [f"CA{i:04d}" for i in range(CALLS)]
     connected = [r for r in rows if r["kind"] == "connect"]
@@ -59,3 +67,18 @@ async def test_two_hundred_calls_fifty_agents_across_processes(
         assert view.status.call_sid == next(
             r["call_sid"] for r in connected if r["agent"] == view.agent.id
         )
+
+    # the calls end; every agent is free again while 150 callers wait, and two processes
+    # tick and poll at once: each agent goes to one caller, the longest waiting first
+    for r in connected:
+        await router.dial_result(r["call_sid"], r["agent"], "completed", talk_seconds=30)
+        await router.set_status(r["agent"], AgentState.AVAILABLE)
+    served = await _together(redis, keys, [["serve"], ["serve"]])
+    chosen: dict[str, str] = {}
+    for r in served:
+        if r["kind"] == "connect":
+            assert chosen.setdefault(r["call_sid"], r["agent"]) == r["agent"]
+    assert len(chosen) == AGENTS
+    assert len(set(chosen.values())) == AGENTS  # no agent given two waiting callers
+    first_waiting = sorted(r["call_sid"] for r in queued)[:AGENTS]  # entered first
+    assert sorted(chosen) == first_waiting

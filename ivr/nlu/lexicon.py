@@ -70,7 +70,10 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"pissed",
             r"irritat(?:ed|ing)",
             r"shameful",
-            r"disgrace",
+            r"disgrace(?:ful)?",
+            r"absurd",
+            r"hung up on me",
+            r"unbelievable",
         ),
         chinese=(
             "生气",
@@ -229,7 +232,6 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"regulator",
         ),
         chinese=(
-            "投诉你们",
             "去投诉",
             "告你们",
             "起诉",
@@ -398,6 +400,7 @@ ENTRIES: tuple[LexiconEntry, ...] = (
         weight=0.65,
         english=(
             r"passed away",
+            r"(?:husband|wife|mother|father|mom|mum|dad|son|daughter|partner) (?:just )?passed",
             r"(?:husband|wife|mother|father|mom|mum|dad|son|daughter|partner) (?:had |just )?died",
             r"(?:brother|sister|parents?|friend|grandmother|grandfather) (?:has |had |just )?died",
             r"death of",
@@ -523,6 +526,8 @@ ENTRIES = (
             r"emptied my",
             r"clicked (?:on )?a link",
             r"never been to",
+            r"gave (?:them|him|her|someone|a stranger) my (?:details|code|pin|password)",
+            r"(?:someone|somebody) is (?:taking|stealing|using)",
         ),
         chinese=(
             "被抢",
@@ -538,6 +543,9 @@ ENTRIES = (
             "连结",
             "链接",
             "没去过",
+            "把验证码给",
+            "把密码告诉",
+            "有人在盗",
             "fraud",
         ),
     ),

@@ -1,0 +1,200 @@
+"""Speech to text: the offline recognisers behind one small interface.
+
+`sphinx` (pocketsphinx, the default) decodes with the bank's domain model
+(ivr.speech.vocabulary); `vosk`, `whisper` and `faster_whisper` go through
+SpeechRecognition's engines when IVR_ASR_MODEL_PATH points at a local model.
+A Transcriber owns one decoder for the life of the process (building one
+costs 0.2-3 s) and serialises its use, since decoders are not thread-safe.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from pocketsphinx import Config, Decoder, get_model_path
+
+from ivr.config import Settings
+from ivr.errors import AudioError, ConfigError
+from ivr.speech import audio as audio_prep
+from ivr.speech.cues import measure
+from ivr.speech.models import Transcript
+from ivr.speech.vocabulary import DomainModel, build_domain_model
+
+ENGINES = ("sphinx", "vosk", "whisper", "faster_whisper")
+SPHINX_LANGUAGES = frozenset({"en-US"})
+# Tuned on espeak-ng and phone audio (bench/asr.py): the domain model wants a
+# strong language weight, and dither keeps digital silence from upsetting
+# the feature normalisation.
+SPHINX_OPTIONS: dict[str, Any] = {
+    "lw": 6.5,
+    "dither": True,
+    "seed": 1,
+    "warp_type": "inverse_linear",
+    "warp_params": "0.9",
+}
+
+
+class SpeechEngine(Protocol):
+    """Turns 16 kHz 16-bit mono PCM into (text, confidence)."""
+
+    name: str
+
+    def recognise(self, pcm: bytes, language: str) -> tuple[str, float]:
+        """The words heard in `pcm`, and how sure the engine is (0..1)."""
+        ...
+
+
+class SphinxEngine:
+    """Pocketsphinx with one decoder, biased to the bank's vocabulary."""
+
+    name = "sphinx"
+
+    def __init__(self, *, model: DomainModel | None, options: dict[str, Any] | None = None) -> None:
+        settings: dict[str, Any] = {"hmm": get_model_path("en-us/en-us"), "logfn": os.devnull}
+        if model is not None:
+            settings |= {"lm": str(model.lm_path), "dict": str(model.dict_path)}
+            settings |= SPHINX_OPTIONS if options is None else options
+        try:
+            self._decoder = Decoder(Config(**settings))
+        except RuntimeError as exc:
+            raise ConfigError(f"pocketsphinx did not start with {settings}: {exc}") from exc
+
+    def recognise(self, pcm: bytes, language: str) -> tuple[str, float]:
+        """Decode one utterance; confidence is the mean posterior of its words."""
+        if language not in SPHINX_LANGUAGES:
+            raise AudioError(
+                f"the sphinx engine has no {language} model; set IVR_ASR_ENGINE and "
+                "IVR_ASR_MODEL_PATH to a local vosk or whisper model for it"
+            )
+        decoder = self._decoder
+        decoder.start_utt()
+        decoder.process_raw(pcm, False, True)
+        decoder.end_utt()
+        hyp = decoder.hyp()
+        if hyp is None or not hyp.hypstr.strip():
+            return "", 0.0
+        # pocketsphinx hands back word posteriors (already 0..1) from the lattice.
+        posteriors = [s.prob for s in decoder.seg() if not s.word.startswith(("<", "[", "+"))]
+        confidence = sum(posteriors) / len(posteriors) if posteriors else 0.0
+        return hyp.hypstr.strip(), float(min(1.0, max(0.0, confidence)))
+
+
+class SpeechRecognitionEngine:
+    """A local model through SpeechRecognition (vosk, whisper, faster_whisper)."""
+
+    def __init__(self, *, name: str, model_path: str) -> None:
+        import speech_recognition as sr
+
+        self.name = name
+        self._model_path = model_path
+        self._recognizer = sr.Recognizer()
+        self._vosk: Any = None
+        if name == "vosk":
+            try:
+                import vosk  # type: ignore[import-not-found,unused-ignore]
+            except ImportError as exc:
+                raise ConfigError("IVR_ASR_ENGINE=vosk needs the vosk package installed") from exc
+            self._vosk = vosk.Model(model_path)
+
+    def recognise(self, pcm: bytes, language: str) -> tuple[str, float]:
+        """Decode one utterance with the configured local model."""
+        import json
+
+        import speech_recognition as sr
+
+        if self._vosk is not None:
+            import vosk  # type: ignore[import-not-found,unused-ignore]
+
+            recogniser = vosk.KaldiRecognizer(self._vosk, audio_prep.TARGET_RATE)
+            recogniser.AcceptWaveform(pcm)
+            return str(json.loads(recogniser.FinalResult()).get("text", "")), 0.8
+        data = sr.AudioData(pcm, audio_prep.TARGET_RATE, 2)
+        method = getattr(self._recognizer, f"recognize_{self.name}")
+        try:
+            text = method(data, model=self._model_path, language=language.split("-")[0])
+        except sr.UnknownValueError:
+            return "", 0.0
+        except (sr.RequestError, ImportError) as exc:
+            raise ConfigError(f"IVR_ASR_ENGINE={self.name}: {exc}") from exc
+        return str(text).strip(), 0.8
+
+
+def load_engine(settings: Settings, *, engine: str | None = None) -> SpeechEngine:
+    """The engine named by IVR_ASR_ENGINE (or `engine`), built once by the caller."""
+    name = (engine or settings.asr_engine).strip().lower()
+    if name in ("sphinx", "sphinx_stock"):
+        model = None
+        if name == "sphinx":
+            model = build_domain_model(
+                routing_dir=settings.routing_dir,
+                flows_dir=settings.flows_dir,
+                dictionary_path=Path(get_model_path("en-us/cmudict-en-us.dict")),
+                cache_dir=settings.data_dir / "asr",
+            )
+        return SphinxEngine(model=model)
+    if name in ENGINES:
+        if not settings.asr_model_path:
+            raise ConfigError(f"IVR_ASR_ENGINE={name} needs IVR_ASR_MODEL_PATH (a local model)")
+        return SpeechRecognitionEngine(name=name, model_path=settings.asr_model_path)
+    raise ConfigError(f"IVR_ASR_ENGINE: unknown engine {name!r}; one of {', '.join(ENGINES)}")
+
+
+class Transcriber:
+    """Prepares audio, recognises it and measures the voice; one per process."""
+
+    def __init__(self, *, engine: SpeechEngine, max_seconds: float) -> None:
+        self.engine = engine
+        self._max_seconds = max_seconds
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, engine: str | None = None) -> Transcriber:
+        """A transcriber with the configured engine and recording limits."""
+        return cls(
+            engine=load_engine(settings, engine=engine), max_seconds=settings.recording_max_seconds
+        )
+
+    def transcribe(self, data: bytes, *, language: str = "en-US") -> Transcript:
+        """The transcript and voice cues of one recording's bytes; AudioError when unusable."""
+        started = time.perf_counter()
+        prepared = audio_prep.prepare(data, max_seconds=self._max_seconds)
+        texts: list[str] = []
+        confidences: list[tuple[float, float]] = []
+        with self._lock:
+            for chunk in prepared.chunks:
+                text, confidence = self.engine.recognise(chunk.raw_data, language)
+                if text:
+                    texts.append(text)
+                    confidences.append((confidence, len(chunk)))
+        cues = measure(prepared.heard_samples(), audio_prep.TARGET_RATE)
+        elapsed = time.perf_counter() - started
+        weight = sum(w for _, w in confidences)
+        confidence = sum(c * w for c, w in confidences) / weight if weight else 0.0
+        duration = prepared.source_seconds
+        return Transcript(
+            text=" ".join(texts),
+            confidence=round(min(1.0, max(0.0, confidence)), 4),
+            engine=self.engine.name,
+            duration_seconds=duration,
+            real_time_factor=round(elapsed / duration, 4) if duration > 0 else 0.0,
+            cues=cues,
+        )
+
+
+def word_accuracy(reference: str, hypothesis: str) -> float:
+    """1 - word error rate (floored at 0), on lower-cased words without punctuation."""
+    from ivr.speech.lm import tokenize
+
+    ref, hyp = tokenize(reference), tokenize(hypothesis)
+    if not ref:
+        return 1.0 if not hyp else 0.0
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        previous, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
+    return max(0.0, 1.0 - row[-1] / len(ref))

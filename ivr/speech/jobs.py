@@ -1,0 +1,237 @@
+"""The transcription job queue (arq over Redis).
+
+The flow engine submits a call's recording from the Record webhook and polls
+`transcription_outcome` while the caller hears "one moment". A worker (one
+inside `ivr serve`, more with `ivr worker`) fetches, prepares, transcribes
+and measures the recording, stores the outcome under keys.transcription()
+and appends a call event, so the ticket gets the transcript even when it
+arrives after the deadline and the caller was already routed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+import redis.asyncio as aioredis
+from arq import func
+from arq.connections import ArqRedis, RedisSettings
+from arq.worker import Worker
+
+from ivr.config import Settings
+from ivr.errors import AudioError, IvrError
+from ivr.keys import Keys
+from ivr.speech.fetch import fetch_recording
+from ivr.speech.models import TranscriptionOutcome
+from ivr.speech.recognize import Transcriber
+from ivr.tickets.events import CallEvent, event_id
+from ivr.tickets.stream import EventLog
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "transcribe_recording"
+# Fetch retries, a 2-minute recording and a slow host all fit in this.
+JOB_TIMEOUT_SECONDS = 120
+
+
+def _job_id(keys: Keys, call_sid: str) -> str:
+    # arq's own keys (arq:job:<id>) carry our prefix through the id; one job per call.
+    return f"{keys.prefix}transcribe:{call_sid}"
+
+
+def _arq_client(redis: aioredis.Redis) -> ArqRedis:
+    """An arq view of `redis`'s connection pool (arq needs undecoded bytes)."""
+    pool = redis.connection_pool
+    if pool.connection_kwargs.get("decode_responses"):
+        kwargs = {**pool.connection_kwargs, "decode_responses": False}
+        pool = pool.__class__(connection_class=pool.connection_class, **kwargs)
+    return ArqRedis(connection_pool=pool)
+
+
+async def submit_transcription(
+    redis: aioredis.Redis,
+    *,
+    keys: Keys,
+    settings: Settings,
+    call_sid: str,
+    recording_url: str,
+    language: str,
+) -> None:
+    """Queue the transcription of one call's recording; a repeated submit is ignored."""
+    del settings  # the worker reads its own; kept so callers need not change when it is used
+    await _arq_client(redis).enqueue_job(
+        JOB_NAME,
+        call_sid,
+        recording_url,
+        language,
+        _job_id=_job_id(keys, call_sid),
+        _queue_name=keys.arq_queue(),
+    )
+
+
+async def transcription_outcome(
+    redis: aioredis.Redis, *, keys: Keys, call_sid: str
+) -> TranscriptionOutcome | None:
+    """The finished outcome for `call_sid`, or None while the job is pending."""
+    raw = await redis.get(keys.transcription(call_sid))
+    if raw is None:
+        return None
+    return TranscriptionOutcome.model_validate_json(raw)
+
+
+async def transcribe_call(
+    *,
+    redis: aioredis.Redis,
+    keys: Keys,
+    settings: Settings,
+    transcriber: Transcriber,
+    call_sid: str,
+    recording_url: str,
+    language: str,
+) -> TranscriptionOutcome:
+    """Fetch, transcribe, store the outcome and log the event; never raises for bad audio."""
+    try:
+        data = await fetch_recording(recording_url, settings=settings)
+        # Decoding is CPU work: off the event loop, so webhooks in `ivr serve` stay quick.
+        transcript = await asyncio.to_thread(transcriber.transcribe, data, language=language)
+        outcome = TranscriptionOutcome(call_sid=call_sid, status="done", transcript=transcript)
+        event_type = "speech.transcribed"
+        data_out: dict[str, Any] = {
+            "text": transcript.text,
+            "confidence": transcript.confidence,
+            "engine": transcript.engine,
+            "real_time_factor": transcript.real_time_factor,
+            "duration": transcript.duration_seconds,
+            "cues": transcript.cues.model_dump() if transcript.cues else None,
+        }
+    except IvrError as exc:
+        log.warning("transcription of %s failed: %s", call_sid, exc)
+        outcome = TranscriptionOutcome(call_sid=call_sid, status="failed", error=str(exc))
+        event_type, data_out = "speech.failed", {"error": str(exc)}
+    except Exception as exc:  # a bug must still end the wait with an outcome
+        log.exception("transcription of %s crashed", call_sid)
+        error = f"internal error while transcribing: {type(exc).__name__}: {exc}"
+        outcome = TranscriptionOutcome(call_sid=call_sid, status="failed", error=error)
+        event_type, data_out = "speech.failed", {"error": error}
+    await redis.set(
+        keys.transcription(call_sid), outcome.model_dump_json(), ex=settings.call_ttl_seconds
+    )
+    event = CallEvent(
+        id=event_id(call_sid, "transcription"),
+        call_sid=call_sid,
+        at=time.time(),
+        type=event_type,
+        data=data_out,
+    )
+    await EventLog(redis=redis, keys=keys).append([event])
+    return outcome
+
+
+async def _transcribe_job(
+    ctx: dict[str, Any], call_sid: str, recording_url: str, language: str
+) -> str:
+    outcome = await transcribe_call(
+        redis=ctx["redis"],
+        keys=ctx["keys"],
+        settings=ctx["settings"],
+        transcriber=ctx["transcriber"],
+        call_sid=call_sid,
+        recording_url=recording_url,
+        language=language,
+    )
+    return outcome.status
+
+
+def build_worker(
+    settings: Settings,
+    *,
+    redis: ArqRedis | None = None,
+    redis_url: str = "",
+    transcriber: Transcriber | None = None,
+    handle_signals: bool = True,
+    burst: bool = False,
+    max_jobs: int = 1,
+) -> Worker:
+    """An arq worker for the transcription queue; call inside a running event loop."""
+    keys = Keys(prefix=settings.redis_prefix)
+    ctx: dict[str, Any] = {
+        "settings": settings,
+        "keys": keys,
+        "transcriber": transcriber or Transcriber.from_settings(settings),
+    }
+    url = redis_url or settings.redis_url
+    if redis is None and not url:
+        raise AudioError("the transcription worker needs IVR_REDIS_URL (or a Redis client)")
+    return Worker(
+        functions=[func(_transcribe_job, name=JOB_NAME, max_tries=1)],
+        queue_name=keys.arq_queue(),
+        redis_pool=redis,
+        redis_settings=None if redis is not None else RedisSettings.from_dsn(url),
+        ctx=ctx,
+        handle_signals=handle_signals,
+        burst=burst,
+        max_jobs=max_jobs,
+        job_timeout=JOB_TIMEOUT_SECONDS,
+        keep_result=0,
+        poll_delay=0.2,
+        health_check_key=f"{keys.arq_queue()}:health-check",
+        log_results=False,
+    )
+
+
+async def run_worker(settings: Settings, *, redis_url: str = "", burst: bool = False) -> None:
+    """Run a standalone transcription worker until SIGINT/SIGTERM (`ivr worker`)."""
+    worker = build_worker(settings, redis_url=redis_url, burst=burst)
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+
+
+class InProcessWorker:
+    """The transcription worker `ivr serve` runs beside the web app."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        redis: aioredis.Redis | None = None,
+        transcriber: Transcriber | None = None,
+    ) -> None:
+        self._settings = settings
+        self._redis = redis
+        self._transcriber = transcriber
+        self._worker: Worker | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Build the decoder (off the loop) and start taking jobs in the background."""
+        transcriber = self._transcriber or await asyncio.to_thread(
+            Transcriber.from_settings, self._settings
+        )
+        pool = _arq_client(self._redis) if self._redis is not None else None
+        self._worker = build_worker(
+            self._settings, redis=pool, transcriber=transcriber, handle_signals=False
+        )
+        self._task = asyncio.create_task(self._worker.async_run(), name="transcription-worker")
+
+    async def close(self) -> None:
+        """Stop taking jobs; a job in progress is cancelled (its call routes without it)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._worker is not None:
+            await self._worker.close()
+            self._worker = None
+
+
+def in_process_worker(
+    settings: Settings, *, redis: aioredis.Redis | None = None
+) -> InProcessWorker:
+    """The worker `ivr serve` starts (await .start()) and stops (await .close())."""
+    return InProcessWorker(settings, redis=redis)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x1F0E7  # any constant shared by every process of the service
 
 
 def async_url(url: str) -> str:
@@ -53,6 +55,26 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
 
 
+def _no_implicit_transactions(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+
+
+def _begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _transactional_ddl(engine: AsyncEngine) -> None:
+    """Make SQLite run a migration as one transaction holding the write lock from its start.
+
+    The sqlite3 module commits before DDL on its own, so a migration killed
+    half-way (or racing another process) would leave tables without a version
+    stamp; with explicit BEGIN IMMEDIATE the whole upgrade is atomic and a
+    second process waits, then finds the schema current.
+    """
+    event.listen(engine.sync_engine, "connect", _no_implicit_transactions)
+    event.listen(engine.sync_engine, "begin", _begin_immediate)
+
+
 def alembic_config(url: str | None = None) -> Config:
     """An Alembic config pointing at the migrations inside the package."""
     cfg = Config()
@@ -67,11 +89,28 @@ def _upgrade(connection: Connection, cfg: Config, revision: str) -> None:
     command.upgrade(cfg, revision)
 
 
-async def migrate(url: str, *, revision: str = "head") -> None:
-    """Bring the schema at `url` up to `revision` (idempotent; safe on every start)."""
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(_upgrade, alembic_config(), revision)
-    finally:
-        await engine.dispose()
+async def migrate(url: str, *, revision: str = "head", attempts: int = 3) -> None:
+    """Bring the schema at `url` up to `revision` (idempotent; safe on every start).
+
+    `ivr serve --workers N` starts N processes that all migrate at once: on
+    PostgreSQL an advisory lock lets one go first; on SQLite a loser retries
+    and then finds the schema already current.
+    """
+    for attempt in range(1, attempts + 1):
+        engine = make_engine(url)
+        if engine.dialect.name == "sqlite":
+            _transactional_ddl(engine)
+        try:
+            async with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    await conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK}
+                    )
+                await conn.run_sync(_upgrade, alembic_config(), revision)
+            return
+        except Exception:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(0.5 * attempt)
+        finally:
+            await engine.dispose()

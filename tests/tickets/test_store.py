@@ -242,3 +242,14 @@ async def test_callbacks_keep_routings_id_and_are_not_doubled(store: TicketStore
     )
     assert [c.id for c in await store.callbacks(now=0.0)] == ["cb-routing-1"]
     assert len((await store.get(SID)).events) == 3
+
+
+async def test_workers_migrating_at_once_all_succeed(db_url: str) -> None:
+    import asyncio
+
+    await asyncio.gather(*(migrate(db_url) for _ in range(4)))
+    s = await TicketStore.open(db_url, run_migrations=False)
+    try:
+        assert await s.list(TicketFilter()) == []
+    finally:
+        await s.close()

@@ -1,4 +1,4 @@
-"""The reports API: the summary of a period, for admins and supervisors."""
+"""The reports API: the summary of a period (admins, supervisors) and the audit log (admins)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ivr.api.auth import AdminOrSupervisorDep
+from ivr.api.auth import AdminDep, AdminOrSupervisorDep
 from ivr.api.deps import TicketStoreDep
 from ivr.api.tickets import parse_when
 from ivr.tickets.reports import ReportSummary, summarize
+from ivr.tickets.views import AuditView
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
@@ -26,3 +27,13 @@ async def report_summary(
     until = parse_when(to, field="to")
     tickets = await store.between(since, until)
     return summarize(tickets, period_from=since, period_to=until)
+
+
+@router.get("/audit", response_model=list[AuditView])
+async def audit_log(
+    _: AdminDep,
+    store: TicketStoreDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditView]:
+    """The newest admin changes: who, when, what, before and after (admins only)."""
+    return await store.audit_log(limit=limit)

@@ -57,6 +57,7 @@ ENDPOINTS = [
     ("GET", "/api/tickets/TK0000", None),
     ("PATCH", "/api/tickets/TK0000", {"notes": "x"}),
     ("GET", "/api/reports/summary", None),
+    ("GET", "/api/reports/audit", None),
     ("GET", "/api/callbacks", None),
     ("POST", "/api/callbacks/cb1/complete", None),
     ("GET", "/api/customers/+14155550100", None),
@@ -88,6 +89,7 @@ EXPECTED = {
     ("GET", "/api/tickets/TK0000"): (404, 404, 404),
     ("PATCH", "/api/tickets/TK0000"): (404, 404, 404),
     ("GET", "/api/reports/summary"): (200, 200, 403),
+    ("GET", "/api/reports/audit"): (200, 403, 403),
     ("GET", "/api/callbacks"): (200, 200, 200),
     ("POST", "/api/callbacks/cb1/complete"): (404, 404, 404),
     ("GET", "/api/customers/+14155550100"): (200, 200, 200),
@@ -120,3 +122,8 @@ async def test_revoked_and_expired_tokens_are_refused(api: Api) -> None:
 async def test_the_hash_of_a_token_is_not_a_token(api: Api) -> None:
     r = await api.client.get("/api/tickets", headers=bearer(hash_token(api.tokens["admin"])))
     assert r.status_code == 401
+
+
+async def test_the_audit_log_shows_token_creation(api: Api) -> None:
+    r = await api.client.get("/api/reports/audit", headers=bearer(api.tokens["admin"]))
+    assert [e["action"] for e in r.json()] == ["token.create"] * 3

@@ -10,7 +10,7 @@ import hashlib
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -125,6 +125,8 @@ class Event(Base):
     at: Mapped[float] = mapped_column(Float)
     type: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Arrival order: the steps of one webhook share `at`, and must read in the order emitted.
+    seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Callback(Base):

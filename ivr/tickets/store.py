@@ -184,11 +184,14 @@ class TicketStore(AccessRecords):
                 session.add(calls[e.call_sid])
         rows: list[dict[str, Any]] = []
         callbacks: list[Callback] = []
-        for e in new:
+        # Microseconds now, times 1000, plus the place in the batch: increasing in stream order.
+        base = time.time_ns() // 1000 * 1000
+        for i, e in enumerate(new):
             t, c = tickets[e.call_sid], calls[e.call_sid]
             data = clean_data(e)
             rows.append(
                 {
+                    "seq": base + i,
                     "id": e.id,
                     "call_sid": e.call_sid,
                     "ticket_id": t.id,
@@ -252,7 +255,7 @@ class TicketStore(AccessRecords):
                     await session.scalars(
                         select(Event)
                         .where(Event.call_sid == t.call_sid)
-                        .order_by(Event.at, Event.id)
+                        .order_by(Event.at, Event.seq, Event.id)
                     )
                 ).all()
             return ticket_view(t, call, events)

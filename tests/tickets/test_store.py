@@ -253,3 +253,35 @@ async def test_workers_migrating_at_once_all_succeed(db_url: str) -> None:
         assert await s.list(TicketFilter()) == []
     finally:
         await s.close()
+
+
+async def test_steps_of_one_webhook_keep_the_order_they_were_emitted_in(store: TicketStore) -> None:
+    kinds = ["menu.entered", "call.started", "language.chosen", "nlu.read", "agent.dialed"]
+    kinds = ["call.started", *[k for k in kinds if k != "call.started"]]
+    events = [
+        CallEvent(id=event_id(SID, "voice", i), call_sid=SID, at=1000.0, type=k)
+        for i, k in enumerate(kinds)
+    ]
+    assert sorted(e.id for e in events) != [e.id for e in events]  # ids alone would reorder them
+    await store.persist(events)
+    assert [e.type for e in (await store.get(SID)).events] == kinds
+
+
+async def test_migrations_build_exactly_the_models_and_upgrade_step_by_step(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from ivr.tickets.db import make_engine
+    from ivr.tickets.models import Base
+
+    await migrate(db_url, revision="0001")
+    await migrate(db_url)
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+            )
+    finally:
+        await engine.dispose()
+    assert diff == []

@@ -1,1 +1,1 @@
-"""nlu."""
+"""Understanding the caller: topic and emotion (`ivr.nlu.understanding.Understanding`)."""

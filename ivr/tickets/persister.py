@@ -31,6 +31,7 @@ from ivr.tickets.store import PersistResult, TicketStore
 from ivr.tickets.stream import STREAM_FIELD
 
 GROUP = "tickets"
+IDLE_CONSUMER_MS = 3_600_000  # an hour without reading: its process is gone
 log = logging.getLogger(__name__)
 
 
@@ -244,6 +245,18 @@ class Persister:
             ms, _, seq = last.partition("-")
             floor = f"{ms}-{int(seq or 0) + 1}"
         await self.redis.xtrim(self.stream, minid=floor, approximate=False)
+        await self._forget_idle_consumers()
+
+    async def _forget_idle_consumers(self) -> None:
+        """Remove consumers of past processes that hold nothing (each restart has a new pid)."""
+        for c in await self.redis.xinfo_consumers(self.stream, self.group):
+            name = _text(c.get("name"))
+            if (
+                name != self.consumer
+                and not c.get("pending")
+                and c.get("idle", 0) > IDLE_CONSUMER_MS
+            ):
+                await self.redis.xgroup_delconsumer(self.stream, self.group, name)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Persist until `stop` is set; retries with backoff while the database or Redis is down."""

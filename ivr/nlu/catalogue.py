@@ -39,6 +39,17 @@ class TopicCatalogue(BaseModel):
                 labels.extend([topic.value] * len(examples))
         return texts, labels
 
+    def phrases(self, language: Language) -> list[str]:
+        """Every keyword and example of one language, once each: a recognition vocabulary."""
+        seen: dict[str, None] = {}
+        for definition in self.topics.values():
+            for phrase in [
+                *definition.keywords.get(language, []),
+                *definition.examples.get(language, []),
+            ]:
+                seen.setdefault(phrase, None)
+        return list(seen)
+
     def examples_hash(self) -> str:
         """A digest of the examples: the key of the trained-model cache."""
         texts, labels = self.training_set()

@@ -79,6 +79,9 @@ class Understanding:
                 key=lambda item: -item[1],
             )
             best = lifted[0][0]
+            if best is Topic.GENERAL and hits - {Topic.GENERAL}:
+                # "A person about my mortgage": the named subject routes better than "general".
+                best = next(t for t, _ in lifted if t in hits and t is not Topic.GENERAL)
             if best in hits:
                 runner_up, runner_p = next((t, p) for t, p in ranked if t is not best)
                 return TopicPrediction(

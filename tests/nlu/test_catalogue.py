@@ -73,3 +73,13 @@ def test_examples_hash_follows_the_examples(tmp_path: Path) -> None:
     same = load_catalogue(_write(tmp_path, body + "    examples:\n      en-US: [hello]\n"))
     other = load_catalogue(_write(tmp_path, body + "    examples:\n      en-US: [hello, hi]\n"))
     assert first.examples_hash() == same.examples_hash() != other.examples_hash()
+
+
+def test_phrases_per_language_for_the_recognition_vocabulary() -> None:
+    catalogue = load_catalogue(PROJECT_DIR / "routing")
+    english = catalogue.phrases(Language.EN_US)
+    chinese = catalogue.phrases(Language.ZH_CN)
+    assert "lost my card" in english and "I lost my card" in english
+    assert "掛失" in chinese and "我要挂失银行卡" in chinese
+    assert len(english) == len(set(english))
+    assert not set(english) & set(chinese)

@@ -42,17 +42,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """An async engine for `url` (plain or async form); SQLite's folder is created."""
+    """An async engine for `url` (plain or async form); SQLite's folder is created.
+
+    SQL parameters are kept out of error messages, so a logged database error
+    never carries what a caller said.
+    """
     url = async_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=5, max_overflow=5, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def _no_implicit_transactions(dbapi_conn: Any, _record: Any) -> None:

@@ -41,13 +41,17 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"scandal(?:ous)?", r"insult(?:ing)?", r"hate (?:this|you)", r"stupid", r"rude",
             r"annoying", r"embarrass(?:ing|ed)", r"fed up", r"pissed", r"irritat(?:ed|ing)",
             r"shameful", r"disgrace(?:ful)?", r"absurd", r"hung up on me", r"unbelievable",
+            r"frustrat(?:ed|ing)", r"had enough", r"fuming", r"enraged", r"what the hell",
+            r"are you kidding", r"cheated", r"lied to me", r"waste of (?:my )?time",
+            r"wasting my time", r"you people", r"sick of (?:this|you)",
         ),
         chinese=(
             "生气", "气死", "愤怒", "火大", "离谱", "过分", "受够", "垃圾", "废物", "破银行",
             "什么破", "太烂", "烂透", "恶心", "岂有此理", "无语", "不像话", "可恶", "气人",
             "搞什么", "荒唐", "欺负人", "坑人", "坑钱", "抢钱", "讨厌", "烦死", "恼火", "怒",
             "什么鬼", "太差", "差劲", "态度恶劣", "恶劣", "最烂", "最差", "你们到底", "到底能不能",
-            "到底怎么回事", "态度很差",
+            "到底怎么回事", "态度很差", "气愤", "火冒三丈", "骗人", "忽悠", "耍我", "什么态度",
+            "浪费我时间", "浪费时间", "有病", "烦不烦", "不耐烦", "乱收费", "乱扣",
         ),
     ),
     LexiconEntry(
@@ -131,14 +135,21 @@ ENTRIES: tuple[LexiconEntry, ...] = (
         emotion=Emotion.AGITATED,
         weight=0.45,
         english=(
-            r"right now", r"right away", r"immediately", r"asap", r"as soon as possible",
+            # "rates right now" is only "currently": count it after a demand.
+            r"(?:needs?|wants?|do|done|fix(?:ed)?|(?:un)?block(?:ed)?|cancel(?:led)?|stop(?:ped)?"
+            r"|freeze|frozen|help|send|sent|give|get|call|connect|put|transfer(?:red)?|pay|paid"
+            r"|move|sort(?:ed)?|answer|here|back|now) (?:\w+ ){0,3}right (?:now|away)",
+            r"immediately", r"asap", r"as soon as possible",
             r"urgent(?:ly)?", r"hurry(?: up)?", r"this (?:minute|instant)", r"now now",
             r"quick(?:ly)?,? (?:please|now)", r"emergency", r"can not wait", r"no time",
-            r"do it now", r"do not have all day", r"get on with it", r"come on",
+            r"do it now", r"do not have all day", r"get on with it", r"come on", r"faster",
+            r"how much longer", r"need (?:it|this|the money) (?:today|now)", r"straight away",
+            r"without delay", r"as fast as", r"move it",
         ),
         chinese=(
             "马上", "立刻", "立即", "赶快", "赶紧", "快点", "快一点", "紧急", "现在就", "急用",
-            "等不了", "来不及", "快快", "别磨蹭", "动作快", "快帮", "快给我",
+            "等不了", "来不及", "快快", "别磨蹭", "动作快", "快帮", "快给我", "等不及", "磨磨蹭蹭",
+            "尽快", "越快越好", "还要等多久",
         ),
         negatable=False,
     ),
@@ -162,16 +173,19 @@ ENTRIES: tuple[LexiconEntry, ...] = (
         english=(
             r"worried", r"worry(?:ing)?", r"scared", r"afraid", r"frightened", r"terrified",
             r"nervous", r"panic(?:king|ked)?", r"anxious", r"concerned", r"freaking out",
-            r"what if", r"what am i going to do", r"stressed", r"help me please",
-            r"please help me", r"i am desperate", r"desperate",
+            r"what if", r"what am i going to do", r"stressed", r"desperate",
             r"(?:all|whole|entire) (?:of )?my (?:money|savings)", r"savings are gone",
             r"money is gone", r"is my money safe", r"not sure if (?:my|it) is safe",
-            r"someone (?:has|is) (?:got|using|in) my", r"losing my money",
+            r"someone (?:has|is) (?:got|using|in) my", r"losing my money", r"freaked",
+            r"uneasy", r"alarmed", r"shaking", r"on edge", r"scary", r"fearful",
+            r"what happens if", r"overwhelmed", r"can not (?:sleep|stop thinking)",
+            r"evict(?:ed|ion)", r"repossess(?:ed|ion)?", r"lose (?:my|the|our) (?:house|home)",
         ),
         chinese=(
             "担心", "害怕", "着急", "著急", "紧张", "心慌", "慌了", "不安", "好怕", "吓死", "急死",
             "焦虑", "担忧", "不放心", "求求你", "救命", "钱都没了", "钱全没了", "积蓄都没了",
-            "钱安全吗", "会不会被", "心里没底", "睡不着",
+            "钱安全吗", "会不会被", "心里没底", "睡不着", "慌", "吓到", "吓坏", "发抖", "忐忑",
+            "怎么会这样", "担惊受怕", "恐慌", "心急",
         ),
     ),
     LexiconEntry(
@@ -205,11 +219,13 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"lonely", r"upset", r"heartbroken", r"down lately", r"give up",
             r"(?:my )?life is over", r"ruined my life", r"(?:lost|losing) everything",
             r"lost everything", r"do not know what to do anymore",
-            r"nothing (?:left|else) to lose",
+            r"nothing (?:left|else) to lose", r"tears", r"depressing", r"grieve",
+            r"feel (?:terrible|awful|so alone|empty|worthless)", r"can not cope", r"passed on",
         ),
         chinese=(
             "伤心", "难过", "哭", "绝望", "心碎", "沮丧", "痛苦", "郁闷", "委屈", "失落",
             "活不下去", "人生完了", "毁了", "骗光", "一无所有", "好累", "心累", "不知道该怎么活",
+            "难受", "心痛", "走投无路", "孤单", "没办法了", "撑不下去", "流泪", "伤心欲绝",
         ),
     ),
     LexiconEntry(
@@ -224,8 +240,8 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"(?:someone|somebody) is (?:taking|stealing|using)",
         ),
         chinese=(
-            "被抢", "抢劫", "被骗", "诈骗", "盗刷", "冒用", "被盗用", "假冒", "冒充", "被黑",
-            "连结", "链接", "没去过", "把验证码给", "把密码告诉", "有人在盗", "fraud",
+            "被抢", "抢劫", "被骗", "盗刷", "冒用", "被盗用", "假冒", "冒充", "被黑",
+            "连结", "链接", "没去过", "把验证码给", "把密码告诉", "有人在盗", "被诈骗",
         ),
     ),
     LexiconEntry(

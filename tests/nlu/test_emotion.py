@@ -73,7 +73,7 @@ def test_every_cue_names_its_source_and_what_matched() -> None:
     reading = read_emotion("this is ridiculous, fix it right now")
     assert {(c.source, c.name, c.detail) for c in reading.cues} == {
         ("text", "anger_word", "ridiculous"),
-        ("text", "urgency", "right now"),
+        ("text", "urgency", "fix it right now"),
     }
 
 

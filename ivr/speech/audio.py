@@ -102,10 +102,32 @@ def _decode_g711_wav(data: bytes) -> AudioSegment | None:
     return AudioSegment(pcm.tobytes(), sample_width=2, frame_rate=rate, channels=channels)
 
 
+def _declared_seconds(data: bytes) -> float | None:
+    """How long a WAV says it is, read from its header without decoding it."""
+    chunks = _wav_chunks(data)
+    fmt = chunks.get(b"fmt ", b"")
+    if len(fmt) < 16:
+        return None
+    byte_rate = struct.unpack("<I", fmt[8:12])[0]
+    declared = struct.unpack("<I", data[data.find(b"data") + 4 :][:4])[0] if b"data" in data else 0
+    return declared / byte_rate if byte_rate else None
+
+
+def _too_long(seconds: float, max_seconds: float) -> AudioError:
+    return AudioError(
+        f"the recording is {seconds:.0f} s long, more than the "
+        f"{max_seconds:.0f} s allowed (IVR_RECORDING_MAX_SECONDS)"
+    )
+
+
 def decode(data: bytes, *, max_seconds: float) -> AudioSegment:
     """Any audio file's bytes as a pydub segment; AudioError when empty, corrupt or too long."""
     if not data:
         raise AudioError("the recording is empty (0 bytes)")
+    declared = _declared_seconds(data)
+    # Refuse a 2-hour WAV before spending memory and time decoding it.
+    if declared is not None and declared > max_seconds:
+        raise _too_long(declared, max_seconds)
     try:
         segment = _decode_g711_wav(data) or AudioSegment.from_file(io.BytesIO(data))
     except (CouldntDecodeError, IndexError, ValueError, struct.error, OSError) as exc:
@@ -115,10 +137,7 @@ def decode(data: bytes, *, max_seconds: float) -> AudioSegment:
     if len(segment) == 0 or segment.frame_count() == 0:
         raise AudioError("the recording holds no audio (zero length)")
     if len(segment) / 1000.0 > max_seconds:
-        raise AudioError(
-            f"the recording is {len(segment) / 1000.0:.0f} s long, more than the "
-            f"{max_seconds:.0f} s allowed (IVR_RECORDING_MAX_SECONDS)"
-        )
+        raise _too_long(len(segment) / 1000.0, max_seconds)
     return segment
 
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 from pocketsphinx import Config, Decoder, get_model_path
 
 from ivr.config import Settings
@@ -38,6 +39,21 @@ SPHINX_OPTIONS: dict[str, Any] = {
 }
 
 
+# Phone audio has nothing above 4 kHz and synthetic or gated audio has digital
+# silence; the wideband acoustic model hears both as strange. A faint, fixed
+# white noise (like a real line's hiss) lifted word accuracy by about half.
+COMFORT_NOISE_DBFS = -55.0
+
+
+def with_comfort_noise(pcm: bytes, dbfs: float | None) -> bytes:
+    """16-bit PCM with deterministic white noise at `dbfs` added (unchanged when None)."""
+    if dbfs is None:
+        return pcm
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    noise = np.random.default_rng(0).normal(0.0, 32768.0 * 10 ** (dbfs / 20.0), len(samples))
+    return bytes(np.clip(np.round(samples + noise), -32768, 32767).astype("<i2").tobytes())
+
+
 class SpeechEngine(Protocol):
     """Turns 16 kHz 16-bit mono PCM into (text, confidence)."""
 
@@ -53,7 +69,14 @@ class SphinxEngine:
 
     name = "sphinx"
 
-    def __init__(self, *, model: DomainModel | None, options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        model: DomainModel | None,
+        options: dict[str, Any] | None = None,
+        noise_dbfs: float | None = COMFORT_NOISE_DBFS,
+    ) -> None:
+        self._noise_dbfs = noise_dbfs if model is not None else None
         settings: dict[str, Any] = {"hmm": get_model_path("en-us/en-us"), "logfn": os.devnull}
         if model is not None:
             settings |= {"lm": str(model.lm_path), "dict": str(model.dict_path)}
@@ -72,7 +95,7 @@ class SphinxEngine:
             )
         decoder = self._decoder
         decoder.start_utt()
-        decoder.process_raw(pcm, False, True)
+        decoder.process_raw(with_comfort_noise(pcm, self._noise_dbfs), False, True)
         decoder.end_utt()
         hyp = decoder.hyp()
         if hyp is None or not hyp.hypstr.strip():

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 MODEL_VERSION = "1"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCTUATION = re.compile(r"[^\w\u3400-\u9fff']+")
-# A keyword is a precise rule, yet the model may still know better among several hits.
+# A keyword is a precise rule: it lifts its topic's probability by the bonus, and its
+# confidence by as much, up to KEYWORD_CONFIDENCE (the model may be surer still).
 KEYWORD_CONFIDENCE = 0.9
 KEYWORD_BONUS = 0.5
 # Input made only of words never seen in training reads as `general` at most this sure.
@@ -86,7 +87,7 @@ class Understanding:
                 runner_up, runner_p = next((t, p) for t, p in ranked if t is not best)
                 return TopicPrediction(
                     topic=best,
-                    confidence=round(max(dict(ranked)[best], KEYWORD_CONFIDENCE), 4),
+                    confidence=round(_keyword_confidence(dict(ranked)[best]), 4),
                     runner_up=runner_up,
                     runner_up_confidence=round(min(runner_p, 1.0 - KEYWORD_CONFIDENCE), 4),
                     source="keyword",
@@ -95,7 +96,9 @@ class Understanding:
         if self.classifier.known_word_share(text) == 0.0:
             return TopicPrediction(
                 topic=Topic.GENERAL,
-                confidence=round(min(dict(ranked)[Topic.GENERAL], UNKNOWN_WORDS_CONFIDENCE), 4),
+                confidence=round(
+                    min(dict(ranked).get(Topic.GENERAL, 0.0), UNKNOWN_WORDS_CONFIDENCE), 4
+                ),
                 runner_up=top if top is not Topic.GENERAL else second,
                 runner_up_confidence=round(min(top_p, UNKNOWN_WORDS_CONFIDENCE), 4),
                 source="model",
@@ -161,6 +164,12 @@ class Understanding:
     def needs_clarification(self, prediction: TopicPrediction) -> bool:
         """True when the flow should ask a clarifying question instead of routing."""
         return prediction.confidence < self.min_confidence
+
+
+def _keyword_confidence(model_probability: float) -> float:
+    """A keyword the model also favours is near-certain; one it doubts is less so."""
+    lifted = min(KEYWORD_CONFIDENCE, model_probability + KEYWORD_BONUS)
+    return min(1.0, max(model_probability, lifted))
 
 
 def resolve_language(language: Language | str, text: str = "") -> Language:

@@ -78,7 +78,7 @@ def media_host() -> Iterator[RecordingHost]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.block_on_close = False
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     host.base = f"http://127.0.0.1:{server.server_address[1]}"
     try:

@@ -196,5 +196,8 @@ def prepare(data: bytes, *, max_seconds: float) -> PreparedAudio:
     gain = min(gain, -1.0 - speech.max_dBFS)
     speech = speech.apply_gain(gain)
     return PreparedAudio(
-        audio=speech, chunks=split_long(speech), source_seconds=len(source) / 1000.0
+        audio=speech,
+        chunks=split_long(speech),
+        source_seconds=len(source) / 1000.0,
+        gain_db=gain,
     )

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
 import redis as syncredis
+import redis.asyncio as aioredis
 
 from ivr.config import PROJECT_DIR, Settings
 from ivr.keys import Keys

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.state import CallState, Phase
+from ivr.errors import NotFoundError
 from ivr.flows import engine
 from ivr.ids import Language, Topic
 from ivr.routing.models import DecisionKind, DialStatus, RoutingDecision, RoutingRequest
@@ -159,7 +160,13 @@ async def queue_wait(board: Switchboard, step: Step, params: Mapping[str, str]) 
     if state.phase is not Phase.QUEUED:
         step.response.leave()  # they were already given an agent or made a choice
         return
-    decision = await board.router.poll(state.call_sid)
+    try:
+        decision = await board.router.poll(state.call_sid)
+    except NotFoundError:
+        # Routing lost track of the caller (expired): leave, and be routed afresh.
+        state.phase = Phase.MENU
+        step.response.leave()
+        return
     state.queue_polls += 1
     if decision.kind is DecisionKind.CONNECT and decision.agent is not None:
         _log_decision(step, decision)

@@ -27,9 +27,13 @@ class Step:
     now: float = field(default_factory=time.time)
 
     def url(self, path: str, **query: str | int) -> str:
-        """An absolute URL under the public base, for TwiML."""
-        suffix = ("?" + urlencode(query)) if query else ""
-        return f"{self.base_url}{path}{suffix}"
+        """An absolute URL under the public base, for TwiML.
+
+        Each carries the call's step number, so the caller's next request (even an
+        identical silence) differs from a carrier's retry of this one.
+        """
+        query["s"] = self.state.seq
+        return f"{self.base_url}{path}?{urlencode(query)}"
 
     def log(self, kind: str, data: dict[str, Any]) -> None:
         """Record an event of this step, with an id stable under carrier retries."""

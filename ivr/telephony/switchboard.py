@@ -80,12 +80,14 @@ class Switchboard:
         handler: Handler,
         unknown: Handler | None = None,
         fallback: Callable[[CallState | None, str], str] | None = None,
+        cache: bool = True,
     ) -> str:
         """Run `handler` for one webhook under the call's lock; always valid TwiML.
 
         `unknown` answers a webhook for a call we have no state for (default: start
         the flow again politely); `fallback` answers when anything fails inside
-        (default: an apology and the general queue).
+        (default: an apology and the general queue). `cache=False` for polls, whose
+        identical requests are not retries.
         """
         fallback = fallback or self._apology
         call_sid = params.get("CallSid", "")
@@ -96,13 +98,14 @@ class Switchboard:
         state: CallState | None = None
         try:
             async with self.calls.locked(call_sid):
-                cached = await self.calls.cached_reply(call_sid, fingerprint)
+                cached = await self.calls.cached_reply(call_sid, fingerprint) if cache else None
                 if cached is not None:
                     return cached  # the carrier retried a webhook we already answered
                 state = await self.calls.load(call_sid)
                 fresh = state is None
                 if state is None:
                     state = self._new_state(call_sid, params)
+                state.seq += 1
                 step = Step(
                     state=state,
                     base_url=base_url,
@@ -116,7 +119,8 @@ class Switchboard:
                 await self.calls.save(state)
                 await self.events.append(step.events)
                 reply = twiml.render(step.response)
-                await self.calls.remember_reply(call_sid, fingerprint, reply)
+                if cache:
+                    await self.calls.remember_reply(call_sid, fingerprint, reply)
                 return reply
         except Exception:
             log.exception("webhook %s failed for call %s", kind, call_sid)
@@ -226,6 +230,14 @@ class Switchboard:
         await self.transcription.submit(
             call_sid=state.call_sid, recording_url=recording, language=state.language
         )
+        if node.purpose == "voicemail":
+            # A message is kept and transcribed for the ticket; the caller needn't wait.
+            step.log(
+                "voicemail.left",
+                {"recording_url": recording, "duration": params.get("RecordingDuration")},
+            )
+            await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
+            return
         state.phase = Phase.TRANSCRIBING
         state.transcribe_deadline = step.now + self.settings.transcription_deadline_seconds
         step.speaker.say(step.response, engine.Say("one_moment"))

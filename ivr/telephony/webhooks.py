@@ -38,6 +38,7 @@ async def _answer(
     *,
     unknown: BoardHandler | None = None,
     hold: bool = False,
+    cache: bool = True,
 ) -> Response:
     # Our own query parameters (flow, node, silence, ...) travel beside the carrier's.
     merged = {**params, **{k: v for k, v in request.query_params.items() if k not in params}}
@@ -52,6 +53,7 @@ async def _answer(
         handler=functools.partial(handler, board),
         unknown=functools.partial(unknown, board) if unknown else None,
         fallback=fallback,
+        cache=cache,
     )
     return Response(content=xml, media_type=XML_CONTENT_TYPE)
 
@@ -123,6 +125,7 @@ async def queue_wait(
         connect.queue_wait,
         unknown=connect.nothing,
         hold=True,
+        cache=False,
     )
 
 

@@ -1,0 +1,83 @@
+"""The FastAPI application: carrier webhooks, the JSON API, health, and the background work.
+
+`create_app()` is the factory uvicorn runs (`ivr serve`); its lifespan wires
+every part together and refuses to start on invalid configuration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ivr import __version__
+from ivr.app_services import Services, start_services
+from ivr.config import Settings
+from ivr.errors import ConflictError, InvalidInputError, IvrError, NotFoundError
+from ivr.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service, configured from `settings` (the environment when None)."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with start_services(settings) as services:
+            services.install(app)
+            yield
+
+    app = FastAPI(
+        title="ivr",
+        version=__version__,
+        summary="Call handling for a bank's customer hotline.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    _add_routes(app)
+    _add_error_handlers(app)
+    return app
+
+
+def _add_routes(app: FastAPI) -> None:
+    from ivr.api import agents, callbacks, flows, reports, tickets
+    from ivr.telephony import webhooks
+
+    app.include_router(webhooks.router)
+    for module in (agents, tickets, callbacks, reports, flows):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz(request: Request) -> JSONResponse:
+        """200 when Redis and the ticket store answer, 503 naming the failed part."""
+        services: Services = request.app.state.services
+        parts = await services.health()
+        failed = [name for name, ok in parts.items() if ok != "ok"]
+        body: dict[str, Any] = {"status": "ok" if not failed else "unavailable", **parts}
+        if failed:
+            body["failed"] = failed
+        return JSONResponse(body, status_code=503 if failed else 200)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    def json_error(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+        async def handle(request: Request, exc: Exception) -> JSONResponse:
+            detail: dict[str, Any] = {"detail": str(exc)}
+            field = getattr(exc, "field", None)
+            if field:
+                detail["field"] = field
+            return JSONResponse(detail, status_code=status)
+
+        return handle
+
+    app.add_exception_handler(NotFoundError, json_error(404))
+    app.add_exception_handler(InvalidInputError, json_error(422))
+    app.add_exception_handler(ConflictError, json_error(409))
+    app.add_exception_handler(IvrError, json_error(400))

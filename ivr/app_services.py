@@ -1,0 +1,166 @@
+"""Starting and stopping every part of a running service, in order.
+
+One `Services` per server process: it owns the Redis client, the ticket store,
+the flows, understanding, routing and the switchboard, and the background
+tasks (the event persister, routing's clock, the in-process transcription
+worker, flow reloads). They are put on `app.state` for the routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+
+from ivr.calls.store import CallStore
+from ivr.config import Settings
+from ivr.connections import redis_client, wait_until_ready
+from ivr.flows.catalog import FlowCatalog
+from ivr.keys import Keys
+from ivr.nlu.understanding import Understanding
+from ivr.routing.policy import load_policy
+from ivr.routing.router import Router
+from ivr.speech.jobs import in_process_worker
+from ivr.telephony.history import RedisCallerHistory
+from ivr.telephony.switchboard import Switchboard
+from ivr.telephony.transcription import SpeechJobs
+from ivr.tickets.persister import Persister
+from ivr.tickets.store import TicketStore
+from ivr.tickets.stream import EventLog
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+
+
+@dataclass
+class Services:
+    """Everything one server process runs."""
+
+    settings: Settings
+    redis: aioredis.Redis
+    keys: Keys
+    tickets: TicketStore
+    flows: FlowCatalog
+    understanding: Understanding
+    router: Router
+    events: EventLog
+    switchboard: Switchboard
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def install(self, app: FastAPI) -> None:
+        """Put the services where the routes' dependencies look for them."""
+        state = app.state
+        state.services = self
+        state.redis = self.redis
+        state.keys = self.keys
+        state.tickets = self.tickets
+        state.flows = self.flows
+        state.understanding = self.understanding
+        state.router = self.router
+        state.events = self.events
+        state.switchboard = self.switchboard
+
+    async def health(self) -> dict[str, str]:
+        """Each backing part and whether it answers."""
+        parts: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(self.redis.ping(), timeout=2)
+            parts["redis"] = "ok"
+        except Exception as exc:
+            parts["redis"] = f"unavailable: {type(exc).__name__}"
+        try:
+            await asyncio.wait_for(self.tickets.ping(), timeout=3)
+            parts["tickets"] = "ok"
+        except Exception as exc:
+            parts["tickets"] = f"unavailable: {type(exc).__name__}"
+        return parts
+
+
+@contextlib.asynccontextmanager
+async def start_services(settings: Settings) -> AsyncIterator[Services]:
+    """Start every part; refuse to start (ConfigError) on invalid configuration."""
+    settings.ensure_auth_token()
+    keys = Keys(prefix=settings.redis_prefix)
+    catalog = FlowCatalog.load(
+        flows_dir=settings.flows_dir, prompts_dir=settings.prompts_dir
+    )  # invalid flows or prompts: ConfigError, naming each
+    redis = redis_client(settings.redis_url)
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(redis.aclose)
+        await wait_until_ready(redis)
+        tickets = await TicketStore.open(settings.database_url_async())
+        stack.push_async_callback(tickets.close)
+        understanding = await asyncio.to_thread(
+            Understanding.load, settings.routing_dir, cache_dir=settings.model_cache_dir
+        )
+        router = Router(
+            redis=redis, keys=keys, policy=load_policy(settings.routing_dir / "policy.yaml")
+        )
+        await router.start()
+        await router.agents.seed_from_file(settings.routing_dir / "agents.yaml")
+        events = EventLog(redis=redis, keys=keys)
+        switchboard = Switchboard(
+            settings=settings,
+            calls=CallStore(redis=redis, keys=keys, ttl_seconds=settings.call_ttl_seconds),
+            config=catalog,
+            understanding=understanding,
+            router=router,
+            transcription=SpeechJobs(redis=redis, keys=keys, settings=settings),
+            history=RedisCallerHistory(redis=redis, keys=keys),
+            events=events,
+        )
+        services = Services(
+            settings=settings,
+            redis=redis,
+            keys=keys,
+            tickets=tickets,
+            flows=catalog,
+            understanding=understanding,
+            router=router,
+            events=events,
+            switchboard=switchboard,
+        )
+        stop = asyncio.Event()
+        persister = Persister(redis=redis, keys=keys, store=tickets)
+        services.tasks.append(asyncio.create_task(persister.run(stop), name="persister"))
+        services.tasks.append(
+            asyncio.create_task(_every(TICK_SECONDS, router.tick, stop), name="routing-clock")
+        )
+        services.tasks.append(
+            asyncio.create_task(
+                _every(2.0, lambda: catalog.reload_if_stale(redis, keys), stop), name="flow-reload"
+            )
+        )
+        if settings.in_process_worker:
+            worker = in_process_worker(settings)
+            await worker.start()
+            stack.push_async_callback(worker.close)
+        try:
+            yield services
+        finally:
+            stop.set()
+            await _finish(services.tasks)
+
+
+async def _every(seconds: float, job: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
+    """Run `job` every `seconds` until `stop`; a failure is logged and the loop goes on."""
+    while not stop.is_set():
+        try:
+            await job()
+        except Exception:
+            log.exception("background job failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def _finish(tasks: list[asyncio.Task[None]]) -> None:
+    _done, pending = await asyncio.wait(tasks, timeout=5) if tasks else (set(), set())
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)

@@ -1,0 +1,272 @@
+"""Whole calls through the real service, placed by the simulated carrier.
+
+Real Redis, real SQLite, the shipped flows and prompts, real understanding
+and routing; only the carrier (Twilio) is simulated, as it documents itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+from ivr.app import create_app
+from ivr.telephony.simulator.carrier import Carrier
+from ivr.telephony.simulator.record import CallRecord
+from ivr.telephony.simulator.steps import AgentNoAnswer, Hangup, Press, Say, Silence, Wait
+from tests.telephony.conftest import Service
+
+
+async def ticket_of(
+    service: Service, record: CallRecord, *, ended: bool = False, **expect: Any
+) -> dict[str, Any]:
+    """The call's ticket, once the write-behind persister has stored what we expect."""
+    async with service.api() as api:
+        for _ in range(100):
+            found = (await api.get("/api/tickets", params={"caller": record.caller})).json()
+            items = found["items"] if isinstance(found, dict) else found
+            mine = [t for t in items if t["call_sid"] == record.call_sid]
+            if mine:
+                full = (await api.get(f"/api/tickets/{mine[0]['id']}")).json()
+                types = {e["type"] for e in full["events"]}
+                if all(full.get(k) == v for k, v in expect.items()) and (
+                    not ended or "call.ended" in types
+                ):
+                    return full
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"no ticket with {expect} for {record.call_sid}: {mine or found}")
+
+
+def heard(record: CallRecord) -> str:
+    return record.transcript
+
+
+async def test_lost_card_in_english_reaches_a_card_agent_then_the_survey(service: Service) -> None:
+    await service.add_agent("ana", skills={"lost_stolen_card": 5, "general": 3})
+    record = await service.carrier().place_call([Press("1"), Press("1"), Press("5")])
+    assert record.errors == []
+    dials = record.requests_to("/twilio/dial/done")
+    assert len(dials) == 1 and dials[0].params["DialCallStatus"] == "completed"
+    assert "<Client>ana</Client>" in "".join(r.body for r in record.requests)
+    text = heard(record)
+    assert "For English, press 1" in text
+    assert "Thank you for your feedback" in text
+    assert record.status == "completed"
+    ticket = await ticket_of(service, record, csat=5, ended=True)
+    assert ticket["topic"] == "lost_stolen_card"
+    assert ticket["agent_id"] == "ana"
+    assert ticket["outcome"] == "answered"
+    types = [e["type"] for e in ticket["events"]]
+    for expected in (
+        "call.started",
+        "language.chosen",
+        "routing.decided",
+        "agent.result",
+        "survey.answered",
+        "call.ended",
+    ):
+        assert expected in types
+
+
+async def test_mandarin_speech_is_understood_and_answered_in_mandarin(service: Service) -> None:
+    await service.add_agent("bo", languages=["zh-CN"], skills={"lost_stolen_card": 4})
+    record = await service.carrier().place_call(
+        [Press("2"), Say("我的信用卡丢了，请帮我挂失"), Press("4")], language="zh-CN"
+    )
+    assert record.errors == []
+    zh = [h for h in record.heard if h.kind == "say" and h.language.startswith(("zh", "cmn"))]
+    assert zh, record.transcript
+    assert "<Client>bo</Client>" in "".join(r.body for r in record.requests)
+    ticket = await ticket_of(service, record, csat=4)
+    assert ticket["language"] == "zh-CN"
+    assert ticket["topic"] == "lost_stolen_card"
+
+
+async def test_with_nobody_free_the_caller_waits_hears_their_place_and_books_a_callback(
+    service: Service,
+) -> None:
+    await service.add_agent("ana", skills={"account_inquiry": 4})
+    async with service.api() as api:
+        away = await api.put("/api/agents/ana/status", json={"status": "away"})
+        assert away.status_code == 200
+    record = await service.carrier().place_call([Press("1"), Press("3"), Wait(1), Press("1")])
+    assert record.errors == []
+    text = heard(record)
+    assert "You are number 1 in line" in text
+    assert "press 1" in text.lower()
+    assert record.requests_to("/twilio/queue/done")
+    assert "call you back" in text.lower() or "callback" in text.lower()
+    ticket = await ticket_of(service, record, outcome="callback")
+    assert ticket["topic"] == "account_inquiry"
+
+
+async def test_an_agent_who_does_not_answer_is_skipped_for_the_next(service: Service) -> None:
+    await service.add_agent("first", skills={"loans": 5})
+    await service.add_agent("second", skills={"loans": 3})
+    carrier = service.carrier(agent=None)
+    record = await carrier.place_call([Press("1"), Press("5"), AgentNoAnswer(), Press("3")])
+    assert record.errors == []
+    statuses = [r.params["DialCallStatus"] for r in record.requests_to("/twilio/dial/done")]
+    assert statuses == ["no-answer", "completed"]
+    bodies = "".join(r.body for r in record.requests)
+    assert "<Client>first</Client>" in bodies and "<Client>second</Client>" in bodies
+    async with service.api() as api:
+        first = (await api.get("/api/agents")).json()
+    states = {a["agent"]["id"]: a["status"]["state"] for a in first}
+    assert states["first"] == "away"
+
+
+async def test_star_repeats_and_zero_asks_for_an_agent(service: Service) -> None:
+    await service.add_agent("gen", skills={"general": 3})
+    record = await service.carrier().place_call([Press("1"), Press("*"), Press("0"), Press("5")])
+    assert record.errors == []
+    menus = [r for r in record.requests if "node=main_menu" in r.url]
+    assert len(menus) >= 2
+    assert "<Client>gen</Client>" in "".join(r.body for r in record.requests)
+
+
+async def test_silence_three_times_reaches_an_agent_never_dead_air(service: Service) -> None:
+    await service.add_agent("gen", skills={"general": 3})
+    record = await service.carrier().place_call(
+        [Press("1"), Silence(), Silence(), Silence(), Press("5")]
+    )
+    assert record.errors == []
+    assert heard(record).count("We did not hear a choice") >= 2
+    assert "<Client>gen</Client>" in "".join(r.body for r in record.requests)
+
+
+async def test_after_hours_a_caller_can_leave_a_callback_request(service: Service) -> None:
+    record = await service.carrier().place_call([Press("1"), Press("2")])
+    assert record.errors == []
+    assert "book a callback" in heard(record)
+    assert record.status == "completed"
+    await ticket_of(service, record, outcome="callback")
+
+
+async def test_a_hangup_in_the_queue_is_an_abandoned_call(service: Service) -> None:
+    await service.add_agent("ana", skills={"payments_transfers": 4})
+    async with service.api() as api:
+        await api.put("/api/agents/ana/status", json={"status": "away"})
+    record = await service.carrier().place_call([Press("1"), Press("4"), Hangup()])
+    done = record.requests_to("/twilio/queue/done")
+    assert done and done[0].params["QueueResult"] == "hangup"
+    await ticket_of(service, record, outcome="abandoned")
+
+
+async def _post(
+    service: Service, path: str, params: dict[str, str], *, token: str | None = None
+) -> httpx.Response:
+    url = service.settings.public_url + path
+    signature = RequestValidator(token or service.settings.twilio_auth_token).compute_signature(
+        url, params
+    )
+    async with httpx.AsyncClient(
+        transport=service.transport, base_url=service.settings.public_url
+    ) as client:
+        return await client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+
+def _call(sid: str = "CA" + "a" * 32) -> dict[str, str]:
+    return {
+        "CallSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": "+14155550199",
+        "To": "+18005550100",
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+    }
+
+
+async def test_a_wrong_or_missing_signature_is_refused_and_changes_nothing(
+    service: Service,
+) -> None:
+    bad = await _post(service, "/twilio/voice", _call(), token="not-the-token")
+    assert bad.status_code == 403
+    async with httpx.AsyncClient(
+        transport=service.transport, base_url=service.settings.public_url
+    ) as client:
+        missing = await client.post("/twilio/voice", data=_call())
+    assert missing.status_code == 403
+    router = service.app.state.switchboard
+    assert await router.calls.load("CA" + "a" * 32) is None
+    good = await _post(service, "/twilio/voice", _call())
+    assert good.status_code == 200
+    assert good.headers["content-type"].startswith("text/xml")
+
+
+async def test_a_signature_is_checked_against_the_public_url_behind_a_proxy(
+    service: Service,
+) -> None:
+    # The proxy hands us http://internal:8080; Twilio signed https://bank.example/...
+    service.settings.public_url = "https://bank.example"
+    params = _call("CA" + "b" * 32)
+    signature = RequestValidator(service.settings.twilio_auth_token).compute_signature(
+        "https://bank.example/twilio/voice", params
+    )
+    async with httpx.AsyncClient(
+        transport=service.transport, base_url="http://internal:8080"
+    ) as client:
+        answer = await client.post(
+            "/twilio/voice", data=params, headers={"X-Twilio-Signature": signature}
+        )
+    assert answer.status_code == 200
+    assert "https://bank.example/twilio/gather" in answer.text
+
+
+async def test_absurd_input_gets_a_sensible_answer(service: Service) -> None:
+    await _post(service, "/twilio/voice", _call())
+    huge = {**_call(), "SpeechResult": "\x00\x07" + "blah " * 2000, "Confidence": "abc"}
+    answer = await _post(service, "/twilio/gather?flow=main&node=language", huge)
+    assert answer.status_code == 200 and answer.text.startswith("<?xml")
+    assert "<Say" in answer.text
+    no_sid = await _post(service, "/twilio/gather?flow=main&node=main_menu", {"Digits": "1"})
+    assert no_sid.status_code == 200 and "<Say" in no_sid.text
+
+
+async def test_a_step_for_an_unknown_call_starts_again_politely(service: Service) -> None:
+    answer = await _post(
+        service,
+        "/twilio/gather?flow=main&node=main_menu",
+        {**_call("CA" + "c" * 32), "Digits": "3"},
+    )
+    assert answer.status_code == 200
+    assert "start again" in answer.text
+    assert "node=language" in answer.text
+
+
+async def test_a_failure_inside_still_answers_with_an_apology_and_the_queue(
+    service: Service,
+) -> None:
+    sid = "CA" + "d" * 32
+    board = service.app.state.switchboard
+    await board.calls._redis.set(board.calls._keys.call(sid), b"{not json")
+    answer = await _post(
+        service, "/twilio/gather?flow=main&node=main_menu", {**_call(sid), "Digits": "1"}
+    )
+    assert answer.status_code == 200
+    assert "<Enqueue" in answer.text and "<Say" in answer.text
+
+
+async def test_a_retried_webhook_gets_the_same_answer_and_no_duplicate_events(
+    service: Service,
+) -> None:
+    first = await _post(service, "/twilio/voice", _call("CA" + "e" * 32))
+    again = await _post(service, "/twilio/voice", _call("CA" + "e" * 32))
+    assert first.text == again.text
+
+
+async def test_a_call_moves_between_two_server_processes(service: Service) -> None:
+    await service.add_agent("ana", skills={"account_inquiry": 4})
+    second = create_app(service.settings)
+    async with second.router.lifespan_context(second):
+        carrier = Carrier(
+            base_url=service.settings.public_url,
+            auth_token=service.settings.twilio_auth_token,
+            transport=[service.transport, httpx.ASGITransport(app=second)],
+        )
+        record = await carrier.place_call([Press("1"), Press("3"), Press("5")])
+    assert record.errors == []
+    assert "<Client>ana</Client>" in "".join(r.body for r in record.requests)
+    await ticket_of(service, record, csat=5)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ivr.errors import InvalidInputError, NotFoundError
@@ -106,6 +107,9 @@ def _new_ticket(call_sid: str, at: float) -> Ticket:
     )
 
 
+PERSIST_ATTEMPTS = 4
+
+
 class TicketStore(AccessRecords):
     """Tickets, calls, customers, events, callbacks, tokens and the audit log."""
 
@@ -135,7 +139,21 @@ class TicketStore(AccessRecords):
 
     # --- the write-behind path ---
     async def persist(self, events: Sequence[CallEvent]) -> PersistResult:
-        """Store `events` and project them into tickets in one transaction; skip known ids."""
+        """Store `events` and project them into tickets in one transaction; skip known ids.
+
+        Two consumers may create the same call's rows at once (a call's webhooks land
+        on several server processes): the loser's insert conflicts, and a retry finds
+        the winner's rows.
+        """
+        for attempt in range(PERSIST_ATTEMPTS):
+            try:
+                return await self._persist_once(events)
+            except IntegrityError:
+                if attempt == PERSIST_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _persist_once(self, events: Sequence[CallEvent]) -> PersistResult:
         result = PersistResult()
         unique: dict[str, CallEvent] = {}
         for e in events:

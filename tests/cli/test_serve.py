@@ -11,10 +11,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import click.testing
 import httpx
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from ivr import cli
 from ivr.cli.serve import banner, local_base_url, redact
@@ -32,9 +31,7 @@ def _clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _serve_in_process(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str
-) -> click.testing.Result:
+def _serve_in_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> Result:
     """`ivr serve` in this process for the cases that stop before the server starts."""
     for name in list(os.environ):
         if name.startswith("IVR_"):
@@ -134,18 +131,20 @@ def test_banner_tells_what_to_configure(tmp_path: Path) -> None:
 
 
 def _redis_servers_under(data_dir: Path) -> list[int]:
-    """Pids of redis-server processes keeping their data in `data_dir`."""
+    """Pids of live redis-server processes keeping their data in `data_dir`."""
+    # redis-server rewrites its command line, and works in its --dir: find it by that.
+    ours = str(data_dir.resolve() / "redis")
     pids = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
-            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            name = (proc / "comm").read_text().strip()
             state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            cwd = os.readlink(proc / "cwd")
         except OSError:
             continue
-        ours = str(data_dir.resolve() / "redis").encode() in cmdline
-        if state != "Z" and cmdline[0].endswith(b"redis-server") and ours:
+        if name == "redis-server" and state != "Z" and cwd == ours:
             pids.append(int(proc.name))
     return pids
 
@@ -185,6 +184,14 @@ class Service:
             time.sleep(0.1)
         pytest.fail(f"ivr serve did not become healthy:\n{self.output()}")
 
+    def wait_output(self, text: str, *, count: int = 1, within: float = 60.0) -> None:
+        """Wait until the service has printed `text` `count` times."""
+        deadline = time.monotonic() + within
+        while self.output().count(text) < count:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                pytest.fail(f"ivr serve never printed {text!r} x{count}:\n{self.output()}")
+            time.sleep(0.1)
+
     def terminate(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -221,11 +228,11 @@ def service_factory(tmp_path: Path) -> Iterator[ServiceFactory]:
         service.close()
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.slow
 def test_serve_starts_with_nothing_configured_and_stops_cleanly(
-    service_factory: ServiceFactory, workers: str
+    service_factory: ServiceFactory,
 ) -> None:
-    service = service_factory("--workers", workers)
+    service = service_factory()
     health = service.wait_healthy()
     assert health.json()["status"] == "ok"
     # Embedded defaults: a private Redis and SQLite, both under the data dir.
@@ -239,18 +246,26 @@ def test_serve_starts_with_nothing_configured_and_stops_cleanly(
     assert service.terminate() == 0, service.output()
     assert _redis_servers_under(service.data_dir) == []
 
+    # A restart keeps the token Twilio was given and Redis's append-only data.
+    again = service_factory()
+    again.wait_healthy()
+    assert token in again.output()
+    assert (again.data_dir / "redis" / "appendonlydir").is_dir()
+    assert again.terminate() == 0, again.output()
+    assert _redis_servers_under(again.data_dir) == []
 
-def test_serve_keeps_its_token_and_data_across_restarts(service_factory: ServiceFactory) -> None:
-    first = service_factory()
-    first.wait_healthy()
-    token = (first.data_dir / "twilio_auth_token").read_text().strip()
-    assert first.terminate() == 0
 
-    second = service_factory()
-    second.wait_healthy()
-    assert token in second.output()
-    assert (second.data_dir / "redis" / "appendonlydir").is_dir()
-    assert second.terminate() == 0
+@pytest.mark.slow
+def test_two_workers_share_one_private_redis(service_factory: ServiceFactory) -> None:
+    service = service_factory("--workers", "2")
+    service.wait_output("Application startup complete", count=2)
+    for _ in range(4):
+        assert service.wait_healthy().json()["status"] == "ok"
+    assert len(_redis_servers_under(service.data_dir)) == 1
+    assert "2 workers" in service.output()
+
+    assert service.terminate() == 0, service.output()
+    assert _redis_servers_under(service.data_dir) == []
 
 
 def test_the_shipped_config_is_what_serve_uses() -> None:

@@ -20,10 +20,11 @@ COPY pyproject.toml README.md ./
 COPY ivr ./ivr
 RUN pip install .
 
-# What admins edit: flows, prompts and routing policy (IVR_CONFIG_DIR).
-COPY flows ./flows
-COPY prompts ./prompts
-COPY routing ./routing
+# What admins edit: flows, prompts and routing policy (IVR_CONFIG_DIR). The service
+# itself saves flows changed through PUT /api/flows, so they belong to its user.
+COPY --chown=ivr:ivr flows ./flows
+COPY --chown=ivr:ivr prompts ./prompts
+COPY --chown=ivr:ivr routing ./routing
 
 ENV IVR_CONFIG_DIR=/app \
     IVR_DATA_DIR=/data

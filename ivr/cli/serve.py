@@ -82,9 +82,11 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def _export(settings: Settings, base_url: str) -> None:
+def _export(settings: Settings) -> None:
     """Hand the resolved settings to the worker processes through their environment."""
-    os.environ["IVR_PUBLIC_URL"] = base_url
+    # IVR_PUBLIC_URL stays unset when it was: the service then checks signatures
+    # against the URL each request was sent to, so a local client may call
+    # http://localhost:PORT or http://127.0.0.1:PORT alike.
     os.environ["IVR_TWILIO_AUTH_TOKEN"] = settings.twilio_auth_token
     os.environ["IVR_DATA_DIR"] = str(Path(settings.data_dir).resolve())
 
@@ -112,7 +114,7 @@ def run(*, host: str, port: int, workers: int) -> None:
         redis_url = private.start() if private is not None else settings.redis_url
         # Every worker process reads its Settings from this environment.
         os.environ["IVR_REDIS_URL"] = redis_url
-        _export(settings, base_url)
+        _export(settings)
         for line in banner(
             settings=settings,
             base_url=base_url,

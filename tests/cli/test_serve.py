@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from twilio.request_validator import RequestValidator
 from typer.testing import CliRunner, Result
 
 from ivr import cli
@@ -213,6 +215,21 @@ class Service:
 ServiceFactory = Callable[..., Service]
 
 
+def _post_voice(base: str, token: str) -> httpx.Response:
+    """An incoming call as Twilio posts it, signed with `token`."""
+    url = f"{base}/twilio/voice"
+    params = {
+        "CallSid": "CA" + uuid.uuid4().hex,
+        "AccountSid": "AC" + "0" * 32,
+        "From": "+15551230000",
+        "To": "+15559870000",
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+    }
+    signature = RequestValidator(token).compute_signature(url, params)
+    return httpx.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=30)
+
+
 @pytest.fixture
 def service_factory(tmp_path: Path) -> Iterator[ServiceFactory]:
     """Starts `ivr serve` in tmp_path; kills whatever is left after the test."""
@@ -242,6 +259,13 @@ def test_serve_starts_with_nothing_configured_and_stops_cleanly(
     printed = service.output()
     assert f"POST {service.base}/twilio/voice" in printed
     assert token in printed
+
+    # A client that signs as Twilio does is answered at either local name.
+    for host in ("127.0.0.1", "localhost"):
+        response = _post_voice(f"http://{host}:{service.port}", token)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("text/xml")
+    assert _post_voice(service.base, "not-the-token").status_code == 403
 
     assert service.terminate() == 0, service.output()
     assert _redis_servers_under(service.data_dir) == []

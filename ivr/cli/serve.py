@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import sys
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -12,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import typer
 from pydantic import ValidationError
 
+from ivr.cli.call import DEFAULT_URL as DEFAULT_CALL_URL
 from ivr.config import Settings
 from ivr.connections import PrivateRedis
 from ivr.errors import ConfigError, UnavailableError
@@ -72,8 +75,19 @@ def banner(
         f"  Status URL    POST {base_url}/twilio/status  (the number's status callback)",
         f"  Auth token    {settings.twilio_auth_token}  (IVR_TWILIO_AUTH_TOKEN; requests "
         "must be signed with it)",
-        "  Try a call    ivr call --press 1   (in another terminal)",
+        f"  Try a call    {try_call_command(base_url)}   (in another terminal, same folder)",
     ]
+
+
+def try_call_command(base_url: str) -> str:
+    """The `ivr call` line that reaches this service, as the user can type it."""
+    script = Path(sys.executable).with_name("ivr")
+    try:
+        program = str(script.relative_to(Path.cwd()))
+    except ValueError:
+        program = "ivr" if shutil.which("ivr") == str(script) else str(script)
+    target = "" if base_url == DEFAULT_CALL_URL else f" --url {base_url}"
+    return f"{program} call{target} --press 1"
 
 
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:

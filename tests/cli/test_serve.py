@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from typer.testing import CliRunner, Result
 
 from ivr import cli
-from ivr.cli.serve import banner, local_base_url, redact
+from ivr.cli.serve import banner, local_base_url, redact, try_call_command
 from ivr.config import PROJECT_DIR, Settings
 from ivr.connections import PrivateRedis, free_port
 
@@ -127,6 +127,14 @@ def test_banner_tells_what_to_configure(tmp_path: Path) -> None:
     assert "pw@" not in text
     assert "private redis-server" in text
     assert "2 workers" in text
+    assert "call --url https://ivr.bank.example --press 1" in text
+
+
+def test_try_call_needs_no_url_on_the_default_address() -> None:
+    assert try_call_command("http://127.0.0.1:8080").endswith("ivr call --press 1")
+    assert try_call_command("http://127.0.0.1:9090").endswith(
+        "ivr call --url http://127.0.0.1:9090 --press 1"
+    )
 
 
 # --- the real service ---------------------------------------------------------------------

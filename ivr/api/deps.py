@@ -1,6 +1,8 @@
 """FastAPI dependencies: the services kept on `app.state`, as `Annotated` aliases.
 
-Each area adds its alias here, next to the others, so routes read alike.
+Each area adds its alias here, next to the others, so routes read alike. Getters
+are `async def`: FastAPI runs a plain `def` dependency in a thread pool, which
+costs a thread hop on every request.
 """
 
 from __future__ import annotations
@@ -17,32 +19,32 @@ from ivr.routing.router import Router
 from ivr.tickets.store import TicketStore
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The service settings."""
     return cast(Settings, request.app.state.settings)
 
 
-def get_redis(request: Request) -> aioredis.Redis:
+async def get_redis(request: Request) -> aioredis.Redis:
     """The shared Redis client."""
     return cast(aioredis.Redis, request.app.state.redis)
 
 
-def get_keys(request: Request) -> Keys:
+async def get_keys(request: Request) -> Keys:
     """The Redis key builder."""
     return cast(Keys, request.app.state.keys)
 
 
-def get_ticket_store(request: Request) -> TicketStore:
+async def get_ticket_store(request: Request) -> TicketStore:
     """The ticket store (tickets, callbacks, tokens, audit log)."""
     return cast(TicketStore, request.app.state.tickets)
 
 
-def get_flow_catalog(request: Request) -> FlowCatalog:
+async def get_flow_catalog(request: Request) -> FlowCatalog:
     """The flows and prompts in use (swapped whole when an admin edits a flow)."""
     return cast(FlowCatalog, request.app.state.flows)
 
 
-def get_router(request: Request) -> Router:
+async def get_router(request: Request) -> Router:
     """Routing: agents, queues, decisions."""
     return cast(Router, request.app.state.router)
 

@@ -1,16 +1,19 @@
-"""Reading and writing CallState in Redis, one call at a time."""
+"""Reading and writing CallState in Redis, one call at a time, in two round trips a webhook."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+from pydantic import ValidationError
 
 from ivr.calls.state import CallState
 from ivr.keys import Keys
+from ivr.tickets.events import CallEvent
+from ivr.tickets.stream import EventLog
 
 _UNLOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -18,6 +21,21 @@ return 0
 """
 
 REPLY_TTL_SECONDS = 600
+LOCK_MS = 10_000
+
+
+@dataclass
+class OpenStep:
+    """A webhook's view of its call: the lock (if held), a cached answer, the state."""
+
+    call_sid: str
+    token: str | None
+    cached: str | None
+    state: CallState | None
+
+
+class CorruptCallState(Exception):
+    """The stored state of a call cannot be read."""
 
 
 class CallStore:
@@ -27,55 +45,78 @@ class CallStore:
         self._redis = redis
         self._keys = keys
         self._ttl = ttl_seconds
-        self._unlock = redis.register_script(_UNLOCK)
 
     async def load(self, call_sid: str) -> CallState | None:
         """The call's state, or None for an unknown or expired call."""
-        raw = await self._redis.get(self._keys.call(call_sid))
-        if raw is None:
-            return None
-        return CallState.model_validate_json(raw)
+        return _parse(await self._redis.get(self._keys.call(call_sid)))
 
-    async def save(self, state: CallState) -> None:
-        """Store the call's state, renewing its expiry."""
-        await self._redis.set(
-            self._keys.call(state.call_sid), state.model_dump_json(), ex=self._ttl
-        )
+    async def open(
+        self, call_sid: str, fingerprint: str, *, use_cache: bool, wait_seconds: float = 3.0
+    ) -> OpenStep:
+        """Take the call's lock and read its cached answer and state, in one round trip.
 
-    async def forget(self, call_sid: str) -> None:
-        """Drop a finished call's state."""
-        await self._redis.delete(self._keys.call(call_sid))
-
-    @contextlib.asynccontextmanager
-    async def locked(self, call_sid: str, *, wait_seconds: float = 3.0) -> AsyncIterator[None]:
-        """Serialise the webhooks of one call across processes.
-
-        When the lock cannot be had in time we go on without it: a caller who
-        hears something slightly out of order beats one who hears dead air.
+        The lock serialises one call's webhooks across processes. When it cannot be had
+        in time we go on without it: a caller who hears something slightly out of order
+        beats one who hears dead air.
         """
-        key = self._keys.call_lock(call_sid)
         token = secrets.token_hex(8)
+        lock = self._keys.call_lock(call_sid)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_seconds
-        held = False
         while True:
-            held = bool(await self._redis.set(key, token, nx=True, px=10_000))
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.set(lock, token, nx=True, px=LOCK_MS)
+                pipe.get(self._keys.call_reply(call_sid, fingerprint) if use_cache else lock)
+                pipe.get(self._keys.call(call_sid))
+                held, cached, raw = await pipe.execute()
             if held or loop.time() >= deadline:
                 break
             await asyncio.sleep(0.02)
-        try:
-            yield
-        finally:
-            if held:
-                await self._unlock(keys=[key], args=[token])
-
-    async def cached_reply(self, call_sid: str, fingerprint: str) -> str | None:
-        """The answer already given to this exact webhook (a carrier retry)."""
-        raw = await self._redis.get(self._keys.call_reply(call_sid, fingerprint))
-        return raw.decode() if isinstance(raw, bytes) else raw
-
-    async def remember_reply(self, call_sid: str, fingerprint: str, twiml: str) -> None:
-        """Keep the answer to this webhook for a while, for carrier retries."""
-        await self._redis.set(
-            self._keys.call_reply(call_sid, fingerprint), twiml, ex=REPLY_TTL_SECONDS
+        reply = cached.decode() if use_cache and isinstance(cached, bytes) else None
+        opened = OpenStep(
+            call_sid=call_sid, token=token if held else None, cached=reply, state=None
         )
+        try:
+            opened.state = _parse(raw)
+        except CorruptCallState:
+            await self.release(opened)
+            raise
+        return opened
+
+    async def close(
+        self,
+        opened: OpenStep,
+        state: CallState,
+        *,
+        events: EventLog,
+        new_events: Sequence[CallEvent],
+        reply: str | None,
+        fingerprint: str,
+    ) -> None:
+        """Save the state, append the events, keep the answer, release the lock: one round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(self._keys.call(state.call_sid), state.model_dump_json(), ex=self._ttl)
+            events.stage(pipe, new_events)
+            if reply is not None:
+                pipe.set(
+                    self._keys.call_reply(state.call_sid, fingerprint), reply, ex=REPLY_TTL_SECONDS
+                )
+            if opened.token is not None:
+                pipe.eval(_UNLOCK, 1, self._keys.call_lock(opened.call_sid), opened.token)
+            await pipe.execute()
+
+    async def release(self, opened: OpenStep) -> None:
+        """Let go of the call's lock without saving (the webhook failed)."""
+        if opened.token is not None:
+            await self._redis.eval(  # type: ignore[misc]
+                _UNLOCK, 1, self._keys.call_lock(opened.call_sid), opened.token
+            )
+
+
+def _parse(raw: bytes | str | None) -> CallState | None:
+    if raw is None:
+        return None
+    try:
+        return CallState.model_validate_json(raw)
+    except ValidationError as exc:
+        raise CorruptCallState(str(exc)) from exc

@@ -8,6 +8,7 @@ their language and is put through to the general queue.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -97,33 +98,43 @@ class Switchboard:
             return fallback(None, base_url)
         state: CallState | None = None
         try:
-            async with self.calls.locked(call_sid):
-                cached = await self.calls.cached_reply(call_sid, fingerprint) if cache else None
-                if cached is not None:
-                    return cached  # the carrier retried a webhook we already answered
-                state = await self.calls.load(call_sid)
-                fresh = state is None
-                if state is None:
-                    state = self._new_state(call_sid, params)
-                state.seq += 1
-                step = Step(
-                    state=state,
-                    base_url=base_url,
-                    fingerprint=fingerprint,
-                    speaker=self._speaker(state),
-                )
-                if fresh and kind != "voice":
-                    await (unknown or self._restart)(step, params)
-                else:
-                    await handler(step, params)
-                await self.calls.save(state)
-                await self.events.append(step.events)
-                reply = twiml.render(step.response)
-                if cache:
-                    await self.calls.remember_reply(call_sid, fingerprint, reply)
-                return reply
+            opened = await self.calls.open(call_sid, fingerprint, use_cache=cache)
+        except Exception:
+            log.exception("webhook %s: state of call %s unreadable", kind, call_sid)
+            return fallback(None, base_url)
+        if opened.cached is not None:
+            await self.calls.release(opened)
+            return opened.cached  # the carrier retried a webhook we already answered
+        try:
+            state = opened.state
+            fresh = state is None
+            if state is None:
+                state = self._new_state(call_sid, params)
+            state.seq += 1
+            step = Step(
+                state=state,
+                base_url=base_url,
+                fingerprint=fingerprint,
+                speaker=self._speaker(state),
+            )
+            if fresh and kind != "voice":
+                await (unknown or self._restart)(step, params)
+            else:
+                await handler(step, params)
+            reply = twiml.render(step.response)
+            await self.calls.close(
+                opened,
+                state,
+                events=self.events,
+                new_events=step.events,
+                reply=reply if cache else None,
+                fingerprint=fingerprint,
+            )
+            return reply
         except Exception:
             log.exception("webhook %s failed for call %s", kind, call_sid)
+            with contextlib.suppress(Exception):
+                await self.calls.release(opened)
             return fallback(state, base_url)
 
     def _new_state(self, call_sid: str, params: Mapping[str, str]) -> CallState:

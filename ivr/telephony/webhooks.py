@@ -19,7 +19,7 @@ from ivr.telephony.twiml import XML_CONTENT_TYPE
 router = APIRouter(prefix="/twilio", tags=["carrier webhooks"])
 
 
-def get_switchboard(request: Request) -> Switchboard:
+async def get_switchboard(request: Request) -> Switchboard:
     """The switchboard of this process."""
     return cast(Switchboard, request.app.state.switchboard)
 

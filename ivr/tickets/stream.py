@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 from ivr.keys import Keys
 from ivr.tickets.events import CallEvent
@@ -28,6 +29,10 @@ class EventLog:
         if not events:
             return
         async with self._redis.pipeline(transaction=False) as pipe:
-            for event in events:
-                pipe.xadd(self._stream, {STREAM_FIELD: event.model_dump_json()})
+            self.stage(pipe, events)
             await pipe.execute()
+
+    def stage(self, pipe: Pipeline, events: Sequence[CallEvent]) -> None:
+        """Queue `events` on a pipeline the caller executes (with its other writes)."""
+        for event in events:
+            pipe.xadd(self._stream, {STREAM_FIELD: event.model_dump_json()})

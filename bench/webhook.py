@@ -1,0 +1,254 @@
+"""Webhook throughput: a full menu step of the real service beside a bare FastAPI endpoint.
+
+Run by hand: `.venv/bin/python bench/webhook.py [--calls 50] [--seconds 10] [--workers 1]`.
+
+Both servers run as uvicorn subprocesses with the same worker count, in the
+same run, and are loaded by the same client: 50 concurrent simulated calls,
+each signed as Twilio signs, pressing `*` at the main menu again and again (a
+full step: signature check, per-call lock, state load and save in Redis, the
+flow engine, events appended to the stream, TwiML rendering). The bare
+endpoint answers fixed TwiML to the same signed form posts, without checking.
+It prints requests/s, p50 and p99 of each and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "bench-token-0123456789abcdef0123"
+BARE_APP = textwrap.dedent(
+    """
+    from fastapi import FastAPI, Request, Response
+
+    app = FastAPI()
+    TWIML = (
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="http://x/twilio/gather"'
+        ' input="dtmf speech" numDigits="1" timeout="5"><Say>For cards, press 1.</Say>'
+        '</Gather><Redirect method="POST">http://x/twilio/gather?silence=1</Redirect></Response>'
+    )
+
+    @app.post("/twilio/gather")
+    async def gather(request: Request) -> Response:
+        await request.form()
+        return Response(TWIML, media_type="text/xml")
+    """
+)
+NEXT_URL = re.compile(r'<Gather action="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(cmd: list[str], env: dict[str, str], port: int, cwd: Path) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code in (200, 404):
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit(f"server on port {port} did not start: {' '.join(cmd)}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+class Caller:
+    """One simulated call: starts at /twilio/voice, chooses English, then repeats the menu."""
+
+    def __init__(self, base: str, client: httpx.AsyncClient, *, ivr: bool) -> None:
+        self.base = base
+        self.client = client
+        self.ivr = ivr
+        self.sid = "CA" + uuid.uuid4().hex
+        self.validator = RequestValidator(TOKEN)
+        self.next_url = f"{base}/twilio/gather"
+
+    async def post(self, url: str, **extra: str) -> str:
+        params = {
+            "CallSid": self.sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": "+14155550100",
+            "To": "+18005550100",
+            "CallStatus": "in-progress",
+            **extra,
+        }
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
+        answer = await self.client.post(url, data=params, headers=headers)
+        answer.raise_for_status()
+        return answer.text
+
+    async def setup(self) -> None:
+        if not self.ivr:
+            return
+        self._follow(await self.post(f"{self.base}/twilio/voice"))
+        self._follow(await self.post(self.next_url, Digits="1"))
+
+    def _follow(self, twiml: str) -> None:
+        found = NEXT_URL.search(twiml)
+        if found is None:
+            raise SystemExit(f"no Gather in the answer: {twiml[:300]}")
+        self.next_url = found.group(1).replace("&amp;", "&")
+
+    async def step(self) -> float:
+        began = time.perf_counter()
+        twiml = await self.post(self.next_url, Digits="*")
+        elapsed = time.perf_counter() - began
+        if self.ivr:
+            self._follow(twiml)
+        return elapsed
+
+
+async def load(
+    base: str, *, calls: int, seconds: float, ivr: bool, interval: float = 0.0
+) -> tuple[float, list[float]]:
+    """Requests/s and latencies of `calls` concurrent calls stepping through the menu.
+
+    interval 0: each call steps again as soon as it is answered (closed loop: the
+    most the server can take). interval > 0: each call steps every `interval`
+    seconds, as callers pressing keys do (latency at a steady offered load).
+    """
+    limits = httpx.Limits(max_connections=calls, max_keepalive_connections=calls)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        callers = [Caller(base, client, ivr=ivr) for _ in range(calls)]
+        await asyncio.gather(*(c.setup() for c in callers))
+        for c in callers:  # warm up
+            await c.step()
+        latencies: list[float] = []
+        deadline = time.perf_counter() + seconds
+
+        async def run(index: int, c: Caller) -> None:
+            if interval:
+                await asyncio.sleep(interval * index / calls)  # spread the calls out
+            while time.perf_counter() < deadline:
+                began = time.perf_counter()
+                latencies.append(await c.step())
+                if interval:
+                    await asyncio.sleep(max(0.0, interval - (time.perf_counter() - began)))
+
+        began = time.perf_counter()
+        await asyncio.gather(*(run(i, c) for i, c in enumerate(callers)))
+        return len(latencies) / (time.perf_counter() - began), latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--interval", type=float, default=0.5, help="seconds between a paced call's steps"
+    )
+    args = parser.parse_args()
+    uvicorn = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--log-level",
+        "warning",
+        "--workers",
+        str(args.workers),
+        "--host",
+        "127.0.0.1",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        bare_dir = Path(tmp) / "bare"
+        bare_dir.mkdir()
+        (bare_dir / "bare_app.py").write_text(BARE_APP)
+        ivr_port, bare_port = free_port(), free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
+        env.update(
+            IVR_TWILIO_AUTH_TOKEN=TOKEN,
+            IVR_PUBLIC_URL=f"http://127.0.0.1:{ivr_port}",
+            IVR_REDIS_URL=os.environ.get("IVR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            IVR_REDIS_PREFIX=f"ivr-bench:{uuid.uuid4().hex[:8]}:",
+            IVR_DATA_DIR=str(Path(tmp) / "var"),
+            IVR_CACHE_DIR=str(ROOT / "var" / "cache"),
+            IVR_LOG_LEVEL="WARNING",
+        )
+        service = start(
+            [*uvicorn, "--port", str(ivr_port), "--factory", "ivr.app:create_app"],
+            env,
+            ivr_port,
+            ROOT,
+        )
+        bare = start([*uvicorn, "--port", str(bare_port), "bare_app:app"], env, bare_port, bare_dir)
+        try:
+            results = {}
+            for name, port, ivr in (("bare", bare_port, False), ("ivr", ivr_port, True)):
+                base = f"http://127.0.0.1:{port}"
+                results[name] = (
+                    asyncio.run(load(base, calls=args.calls, seconds=args.seconds, ivr=ivr)),
+                    asyncio.run(
+                        load(
+                            base,
+                            calls=args.calls,
+                            seconds=args.seconds,
+                            ivr=ivr,
+                            interval=args.interval,
+                        )
+                    ),
+                )
+        finally:
+            stop(service)
+            stop(bare)
+    (bare_rps, _), (_, bare_lat) = results["bare"]
+    (ivr_rps, ivr_closed), (_, ivr_lat) = results["ivr"]
+    offered = args.calls / args.interval
+    print(f"{args.calls} concurrent calls, {args.workers} worker(s), {args.seconds:.0f} s a phase")
+    print(
+        f"closed loop  bare endpoint {bare_rps:7.0f} req/s | ivr menu step {ivr_rps:7.0f} req/s"
+        f" (p50 {pct(ivr_closed, 50):.1f} ms, p99 {pct(ivr_closed, 99):.1f} ms)"
+    )
+    print(
+        f"paced {offered:.0f} req/s  bare p50 {pct(bare_lat, 50):5.1f} ms"
+        f" p99 {pct(bare_lat, 99):5.1f} ms"
+        f" | ivr p50 {pct(ivr_lat, 50):5.1f} ms p99 {pct(ivr_lat, 99):5.1f} ms"
+    )
+    print(
+        f"ratio: ivr throughput {ivr_rps / bare_rps:.2f}x of bare (target >= 0.5); "
+        f"ivr p99 at {offered:.0f} req/s {pct(ivr_lat, 99):.1f} ms (target < 20 ms), "
+        f"{pct(ivr_lat, 99) / max(pct(bare_lat, 99), 1e-9):.1f}x bare p99"
+    )
+
+
+if __name__ == "__main__":
+    main()

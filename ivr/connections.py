@@ -20,10 +20,11 @@ import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO
+from urllib.parse import urlsplit, urlunsplit
 
 import redis as syncredis
 import redis.asyncio as aioredis
-from redis.exceptions import BusyLoadingError
+from redis.exceptions import BusyLoadingError, RedisError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -64,6 +65,37 @@ async def wait_until_ready(client: aioredis.Redis, *, timeout: float = 10.0) -> 
             last = exc
         await asyncio.sleep(0.05)
     raise UnavailableError(f"Redis ({_describe(client)}) did not answer within {timeout}s: {last}")
+
+
+def check_reachable(url: str, *, timeout: float = 5.0) -> None:
+    """Wait up to `timeout` for the Redis at IVR_REDIS_URL; errors name the setting."""
+    if not url.startswith(_URL_SCHEMES):
+        raise ConfigError(f"IVR_REDIS_URL must start with redis://, rediss:// or unix://: {url!r}")
+    client = syncredis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    try:
+        while time.monotonic() < deadline:
+            try:
+                if client.ping():
+                    return
+            except _NOT_READY as exc:
+                last = exc
+            except RedisError as exc:  # e.g. a password is wanted: waiting will not help
+                raise UnavailableError(f"IVR_REDIS_URL: {redact_url(url)}: {exc}") from exc
+            time.sleep(0.1)
+    finally:
+        client.close()
+    raise UnavailableError(f"IVR_REDIS_URL: {redact_url(url)} does not answer: {last}")
+
+
+def redact_url(url: str) -> str:
+    """`url` with any password replaced by ***, fit to print or log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def _describe(client: aioredis.Redis) -> str:

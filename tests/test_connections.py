@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,8 +14,10 @@ import pytest
 
 from ivr.connections import (
     PrivateRedis,
+    check_reachable,
     find_redis_server,
     free_port,
+    redact_url,
     redis_client,
     wait_until_ready,
 )
@@ -173,3 +176,18 @@ def test_stop_is_safe_twice_and_before_start(tmp_path: Path) -> None:
     server.stop()
     assert pid is not None and _wait_gone(pid)
     assert os.path.isdir(tmp_path / "redis")
+
+
+def test_check_reachable_names_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(UnavailableError, match=re.escape("IVR_REDIS_URL: redis://:***@127.0.0.1")):
+        check_reachable(f"redis://:secret@127.0.0.1:{free_port()}/0", timeout=0.3)
+    with pytest.raises(ConfigError, match="IVR_REDIS_URL"):
+        check_reachable("http://127.0.0.1:6379", timeout=0.3)
+    with PrivateRedis(data_dir=tmp_path) as server:
+        check_reachable(server.url, timeout=5)
+
+
+def test_redact_url_hides_passwords_only() -> None:
+    assert redact_url("postgresql://ivr:s3cret@db:5432/ivr") == "postgresql://ivr:***@db:5432/ivr"
+    assert redact_url("redis://:s3cret@cache:6379/0") == "redis://:***@cache:6379/0"
+    assert redact_url("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"

@@ -9,14 +9,13 @@ import sys
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
-from urllib.parse import urlsplit, urlunsplit
 
 import typer
 from pydantic import ValidationError
 
 from ivr.cli.call import DEFAULT_URL as DEFAULT_CALL_URL
 from ivr.config import Settings
-from ivr.connections import PrivateRedis
+from ivr.connections import PrivateRedis, check_reachable, redact_url
 from ivr.errors import ConfigError, UnavailableError
 
 APP_FACTORY = "ivr.app:create_app"
@@ -51,16 +50,6 @@ def local_base_url(settings: Settings, host: str, port: int) -> str:
     return settings.public_base(reachable, port)
 
 
-def redact(url: str) -> str:
-    """`url` with any password replaced by ***, fit to print."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
-
-
 def banner(
     *, settings: Settings, base_url: str, redis_url: str, private: bool, workers: int
 ) -> list[str]:
@@ -69,8 +58,8 @@ def banner(
     redis_note = f"private redis-server, data in {settings.data_dir / 'redis'}" if private else ""
     return [
         f"ivr: serving {base_url} ({workers} worker{'s' if workers != 1 else ''})",
-        f"  Redis         {redact(redis_url)}{'  (' + redis_note + ')' if redis_note else ''}",
-        f"  Ticket store  {redact(database)}",
+        f"  Redis         {redact_url(redis_url)}{'  (' + redis_note + ')' if redis_note else ''}",
+        f"  Ticket store  {redact_url(database)}",
         f"  Voice URL     POST {base_url}/twilio/voice   (the phone number's 'A call comes in')",
         f"  Status URL    POST {base_url}/twilio/status  (the number's status callback)",
         f"  Auth token    {settings.twilio_auth_token}  (IVR_TWILIO_AUTH_TOKEN; requests "
@@ -125,6 +114,8 @@ def run(*, host: str, port: int, workers: int) -> None:
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     private = None if settings.redis_url else PrivateRedis(data_dir=settings.data_dir)
     try:
+        if private is None:
+            check_reachable(settings.redis_url)
         redis_url = private.start() if private is not None else settings.redis_url
         # Every worker process reads its Settings from this environment.
         os.environ["IVR_REDIS_URL"] = redis_url

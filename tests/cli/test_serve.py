@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from typer.testing import CliRunner, Result
 
 from ivr import cli
-from ivr.cli.serve import banner, local_base_url, redact, try_call_command
+from ivr.cli.serve import banner, local_base_url, try_call_command
 from ivr.config import PROJECT_DIR, Settings
 from ivr.connections import PrivateRedis, free_port
 
@@ -82,6 +82,14 @@ def test_invalid_flows_are_refused_with_every_error_named(
     assert not (tmp_path / "var" / "redis").exists()
 
 
+def test_a_redis_url_of_the_wrong_kind_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    result = _serve_in_process(monkeypatch, tmp_path, IVR_REDIS_URL="http://127.0.0.1:6379")
+    assert result.exit_code == 2, result.output
+    assert "IVR_REDIS_URL" in result.stderr
+
+
 def test_a_data_dir_in_use_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with PrivateRedis(data_dir=tmp_path / "var") as running:
         result = _serve_in_process(monkeypatch, tmp_path)
@@ -97,12 +105,6 @@ def test_local_base_url_is_dialable() -> None:
     assert local_base_url(plain, "::1", 8080) == "http://[::1]:8080"
     public = Settings(public_url="https://ivr.bank.example/", _env_file=None)
     assert local_base_url(public, "0.0.0.0", 8080) == "https://ivr.bank.example"
-
-
-def test_redact_hides_passwords_only() -> None:
-    assert redact("postgresql://ivr:s3cret@db:5432/ivr") == "postgresql://ivr:***@db:5432/ivr"
-    assert redact("redis://:s3cret@cache:6379/0") == "redis://:***@cache:6379/0"
-    assert redact("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
 
 
 def test_banner_tells_what_to_configure(tmp_path: Path) -> None:

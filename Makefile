@@ -6,7 +6,7 @@ BIN     := $(VENV)/bin
 HOST    ?= 127.0.0.1
 PORT    ?= 8080
 WORKERS ?= 1
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --durations=10
 CHECKED := ivr tests bench
 
 .PHONY: help install services serve test lint typecheck pytest bench clean

@@ -26,6 +26,7 @@ TARGET_DBFS = -20.0
 SILENCE_ONLY_DBFS = -55.0
 EDGE_PADDING_MS = 150
 CHUNK_MAX_MS = 15_000
+_WAVE_PCM = 1
 _WAVE_MULAW = 7
 _WAVE_ALAW = 6
 
@@ -88,15 +89,22 @@ def _wav_chunks(data: bytes) -> dict[bytes, bytes]:
 
 
 def _decode_g711_wav(data: bytes) -> AudioSegment | None:
-    """A mu-law/A-law WAV decoded to 16 bits (ffmpeg through pydub would give 8), else None."""
+    """A 16-bit PCM or mu-law/A-law WAV (to 16 bits; pydub via ffmpeg gives 8), else None."""
     chunks = _wav_chunks(data)
     fmt = chunks.get(b"fmt ", b"")
     if len(fmt) < 16:
         return None
     kind, channels, rate = struct.unpack("<HHI", fmt[:8])
-    if kind not in (_WAVE_MULAW, _WAVE_ALAW) or not channels or not rate:
+    bits = struct.unpack("<H", fmt[14:16])[0]
+    if not channels or not rate or b"data" not in chunks:
         return None
-    body = chunks.get(b"data", b"")
+    body = chunks[b"data"]
+    if kind == _WAVE_PCM and bits == 16:
+        # Plain PCM needs no ffmpeg process (a third of the preparation time).
+        body = body[: len(body) - len(body) % (2 * channels)]
+        return AudioSegment(body, sample_width=2, frame_rate=rate, channels=channels)
+    if kind not in (_WAVE_MULAW, _WAVE_ALAW):
+        return None
     body = body[: len(body) - len(body) % channels]
     pcm = _g711_to_pcm16(body, kind)
     return AudioSegment(pcm.tobytes(), sample_width=2, frame_rate=rate, channels=channels)

@@ -32,6 +32,8 @@ SPHINX_LANGUAGES = frozenset({"en-US"})
 # the feature normalisation.
 SPHINX_OPTIONS: dict[str, Any] = {
     "lw": 8.0,
+    # The second (flat) pass cost a third of the time for no measurable accuracy.
+    "fwdflat": False,
     "dither": True,
     "seed": 1,
     "warp_type": "inverse_linear",

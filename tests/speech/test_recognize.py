@@ -12,9 +12,9 @@ from ivr.speech.lm import tokenize
 from ivr.speech.recognize import Transcriber, word_accuracy
 from ivr.speech.vocabulary import training_phrases
 
-# Measured 0.5-0.6 on this set (bench/asr.py has the comparison with the stock
-# model, which scores about a third of that); the floor leaves room for noise.
-ACCURACY_FLOOR = 0.40
+# Measured 0.61 on this set (the stock model: about 0.15; bench/asr.py prints
+# both); the floor leaves room for other espeak-ng builds and CPU noise.
+ACCURACY_FLOOR = 0.45
 
 
 def test_dev_sentences_are_not_in_the_training_text(dev_sentences: list[str]) -> None:

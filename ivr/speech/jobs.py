@@ -61,7 +61,6 @@ async def submit_transcription(
     language: str,
 ) -> None:
     """Queue the transcription of one call's recording; a repeated submit is ignored."""
-    del settings  # the worker reads its own; kept so callers need not change when it is used
     await _arq_client(redis).enqueue_job(
         JOB_NAME,
         call_sid,
@@ -69,6 +68,8 @@ async def submit_transcription(
         language,
         _job_id=_job_id(keys, call_sid),
         _queue_name=keys.arq_queue(),
+        # Late is still useful (the ticket gets the transcript); older than the call is not.
+        _expires=settings.call_ttl_seconds,
     )
 
 

@@ -3,12 +3,17 @@
 # the Debian packages (redis-server, ffmpeg, espeak-ng, sox, chromium, make,
 # python3-venv) and a .venv with `pip install -e '.[dev]'`.
 # Safe to run again and again: with everything present it only checks.
+#
+#   bash scripts/install.sh           install what is missing
+#   bash scripts/install.sh --check   only say what is missing (exit 1 if anything is)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 VENV="${IVR_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
+CHECK_ONLY=0
+[ "${1:-}" = "--check" ] && CHECK_ONLY=1
 
 say() { printf 'install: %s\n' "$*" >&2; }
 
@@ -34,15 +39,42 @@ declare -A PACKAGE_OF=(
     [make]=make
 )
 
-missing=()
-for cmd in "${!PACKAGE_OF[@]}"; do
-    command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$cmd]}")
-done
-if ! command -v "$PYTHON" >/dev/null 2>&1; then
-    missing+=(python3 python3-venv)
-elif ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1 && [ ! -x "$VENV/bin/python" ]; then
-    # Debian splits venv/ensurepip out of python3.
-    missing+=(python3-venv)
+missing_packages() {
+    local cmd
+    for cmd in "${!PACKAGE_OF[@]}"; do
+        command -v "$cmd" >/dev/null 2>&1 || echo "${PACKAGE_OF[$cmd]}"
+    done
+    if ! command -v "$PYTHON" >/dev/null 2>&1; then
+        echo python3
+        echo python3-venv
+    elif [ ! -x "$VENV/bin/python" ] && ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        # Debian splits venv/ensurepip out of python3.
+        echo python3-venv
+    fi
+}
+
+# The venv is up to date when it was installed from this very pyproject.toml.
+stamp="$VENV/.ivr-installed"
+venv_wanted() {
+    cat pyproject.toml "$VENV/pyvenv.cfg" 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+venv_current() {
+    [ -x "$VENV/bin/ivr" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$(venv_wanted)" ]
+}
+
+mapfile -t missing < <(missing_packages | sort -u)
+
+if [ "$CHECK_ONLY" -eq 1 ]; then
+    status=0
+    if [ "${#missing[@]}" -gt 0 ]; then
+        say "missing Debian packages: ${missing[*]}"
+        status=1
+    fi
+    if ! venv_current; then
+        say "$VENV needs pip install -e '.[dev]'"
+        status=1
+    fi
+    exit "$status"
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -62,11 +94,8 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 
-# Reinstall only when pyproject.toml (the dependency list) changed since the last install.
-stamp="$VENV/.ivr-installed"
-want="$(cat pyproject.toml "$VENV/pyvenv.cfg" | sha256sum | cut -d' ' -f1)"
-if [ ! -x "$VENV/bin/ivr" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+if ! venv_current; then
     say "installing ivr and its dependencies into $VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[dev]'
-    printf '%s\n' "$want" >"$stamp"
+    venv_wanted >"$stamp"
 fi

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import sys
 from pathlib import Path
 from types import FrameType
@@ -94,6 +95,19 @@ def _export(settings: Settings) -> None:
     os.environ["IVR_DATA_DIR"] = str(Path(settings.data_dir).resolve())
 
 
+def check_port_free(host: str, port: int) -> None:
+    """ConfigError when host:port cannot be listened on, before anything slow starts."""
+    try:
+        family = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.create_server((host, port), family=family):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc}); "
+            "is another ivr serve running? choose another --port"
+        ) from exc
+
+
 def check_config(settings: Settings) -> None:
     """Refuse to start on invalid flows or prompts: ConfigError lists every problem."""
     from ivr.flows.catalog import FlowCatalog
@@ -108,6 +122,7 @@ def run(*, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     settings = load_settings()
+    check_port_free(host, port)
     check_config(settings)
     settings.ensure_auth_token()
     base_url = local_base_url(settings, host, port)

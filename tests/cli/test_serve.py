@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -33,7 +34,9 @@ def _clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _serve_in_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> Result:
+def _serve_in_process(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *args: str, **env: str
+) -> Result:
     """`ivr serve` in this process for the cases that stop before the server starts."""
     for name in list(os.environ):
         if name.startswith("IVR_"):
@@ -42,7 +45,7 @@ def _serve_in_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: st
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)  # no .env file here
-    return CliRunner().invoke(cli.app, ["serve"])
+    return CliRunner().invoke(cli.app, ["serve", *args])
 
 
 @pytest.mark.parametrize(
@@ -88,6 +91,17 @@ def test_a_redis_url_of_the_wrong_kind_is_named(
     result = _serve_in_process(monkeypatch, tmp_path, IVR_REDIS_URL="http://127.0.0.1:6379")
     assert result.exit_code == 2, result.output
     assert "IVR_REDIS_URL" in result.stderr
+
+
+def test_a_port_in_use_is_named_before_anything_starts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = _serve_in_process(monkeypatch, tmp_path, "--port", str(port))
+    assert result.exit_code == 2, result.output
+    assert f"--port {port}" in result.stderr
+    assert not (tmp_path / "var" / "redis").exists()
 
 
 def test_a_data_dir_in_use_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

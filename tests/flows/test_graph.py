@@ -6,13 +6,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import typer
-from flowtext import write
 from typer.testing import CliRunner
 
 from ivr.cli import flows as flows_cli
 from ivr.config import PROJECT_DIR
 from ivr.flows.graph import layout, render_svg
 from ivr.flows.loader import load_flows, parse_flow
+from tests.flows.flowtext import write
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flowtext import line_of, write
 
 from ivr.errors import ConfigError
 from ivr.flows.loader import FlowConfigError, load_flows, parse_flow, read_flow_files
 from ivr.flows.model import MenuNode
+from tests.flows.flowtext import line_of, write
 
 TEXT = """
 # a comment first, so lines are not trivially counted

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flowtext import line_of, problems, write
-
 from ivr.flows.loader import FlowError
 from ivr.ids import Language
 from ivr.prompts.model import PromptCatalog, PromptSet, SayVoice
+from tests.flows.flowtext import line_of, problems, write
 
 GOOD = """
 name: t

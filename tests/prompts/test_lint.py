@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 import typer
-from prompttext import line_in, write_prompts
 from typer.testing import CliRunner
 
 from ivr.cli import flows as flows_cli
 from ivr.config import PROJECT_DIR
 from ivr.prompts.lint import LintError, forbidden_phrases, lint
 from ivr.prompts.loader import load_prompts, read_prompt_files
+from tests.prompts.prompttext import line_in, write_prompts
 
 
 def lint_dir(folder: Path) -> list[LintError]:

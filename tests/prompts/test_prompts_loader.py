@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from prompttext import line_in, write_prompts
 
 from ivr.errors import ConfigError
 from ivr.ids import Language
 from ivr.prompts.loader import PromptConfigError, load_prompts, read_prompt_files
+from tests.prompts.prompttext import line_in, write_prompts
 
 
 def test_loads_both_languages_with_lines(tmp_path: Path) -> None:

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
-from routing_support import Clock, RouterFactory, small_policy
 
 from ivr.keys import Keys
 from ivr.routing.policy import Policy
 from ivr.routing.router import Router
 from ivr.tickets.stream import EventLog
+from tests.routing.routing_support import Clock, RouterFactory, small_policy
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 import redis.asyncio as aioredis
-from routing_support import Clock, RouterFactory, agent
 
 from ivr.ids import AgentState
 from ivr.keys import Keys
+from tests.routing.routing_support import Clock, RouterFactory, agent
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 WORKER = Path(__file__).with_name("routing_worker.py")

@@ -6,12 +6,12 @@ import random
 
 import pytest
 import redis.asyncio as aioredis
-from routing_support import Clock
 
 from ivr.keys import Keys
 from ivr.routing.index import AgentIndex
 from ivr.routing.policy import STRATEGIES
 from ivr.routing.scoring import agent_pools, agent_score, pool_id
+from tests.routing.routing_support import Clock
 
 SKILLS = ["s1", "s2", "s3"]
 LANGS = ["en-US", "zh-CN"]

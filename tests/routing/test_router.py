@@ -6,12 +6,12 @@ import json
 
 import pytest
 import redis.asyncio as aioredis
-from routing_support import Clock, RouterFactory, agent, call
 
 from ivr.errors import ConflictError, InvalidInputError, NotFoundError
 from ivr.ids import AgentState
 from ivr.keys import Keys
 from ivr.routing.models import DecisionKind
+from tests.routing.routing_support import Clock, RouterFactory, agent, call
 
 
 async def _events(redis: aioredis.Redis, keys: Keys) -> list[dict[str, object]]:

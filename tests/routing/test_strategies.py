@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import redis.asyncio as aioredis
-from routing_support import Clock, RouterFactory, agent, call
 
 from ivr.ids import AgentState
 from ivr.keys import Keys
 from ivr.routing.models import DecisionKind
 from ivr.routing.router import Router
+from tests.routing.routing_support import Clock, RouterFactory, agent, call
 
 
 async def _serve_call(router: Router, sid: str, clock: Clock, talk: float = 60.0) -> str:

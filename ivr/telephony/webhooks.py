@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -79,142 +80,106 @@ async def _transfer_done(board: Switchboard, step: Step, params: Mapping[str, st
     connect.goodbye(step)
 
 
-@router.post("/voice")
-async def voice(
-    request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
-) -> Response:
-    """A call comes in (the number's Voice URL)."""
-    return await _answer(request, settings, board, params, "voice", _incoming)
+@dataclass(frozen=True)
+class Hook:
+    """One carrier webhook: its path, its handler, and how it answers the unexpected."""
+
+    path: str
+    kind: str
+    handler: BoardHandler
+    doc: str
+    unknown: BoardHandler | None = None  # a call we have no state for (default: start again)
+    hold: bool = False  # on failure, hold music rather than an apology and the queue
+    cache: bool = True  # answer a carrier's retry from the cache
 
 
-@router.post("/gather")
-async def gather(
-    request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
-) -> Response:
-    """Keys or speech from a `<Gather>`, or its timeout."""
-    return await _answer(request, settings, board, params, "gather", _gathered)
-
-
-@router.post("/record")
-async def record(
-    request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
-) -> Response:
-    """A `<Record>` finished."""
-    return await _answer(request, settings, board, params, "record", _recorded)
-
-
-@router.post("/transcribing")
-async def transcribing(
-    request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
-) -> Response:
-    """Polled while the caller's recording is transcribed."""
-    return await _answer(request, settings, board, params, "transcribing", _transcribing)
-
-
-@router.post("/queue/wait")
-async def queue_wait(
-    request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
-) -> Response:
-    """`<Enqueue waitUrl>`: news for a waiting caller."""
-    return await _answer(
-        request,
-        settings,
-        board,
-        params,
+HOOKS: tuple[Hook, ...] = (
+    Hook("/voice", "voice", _incoming, "A call comes in (the number's Voice URL)."),
+    Hook("/gather", "gather", _gathered, "Keys or speech from a `<Gather>`, or its timeout."),
+    Hook("/record", "record", _recorded, "A `<Record>` finished."),
+    Hook(
+        "/transcribing",
+        "transcribing",
+        _transcribing,
+        "Polled while the caller's recording is transcribed.",
+    ),
+    Hook(
+        "/queue/wait",
         "queue_wait",
         connect.queue_wait,
+        "`<Enqueue waitUrl>`: news for a waiting caller.",
         unknown=connect.nothing,
         hold=True,
         cache=False,
-    )
-
-
-@router.post("/queue/key")
-async def queue_key(
-    request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
-) -> Response:
-    """A key pressed while waiting."""
-    return await _answer(
-        request,
-        settings,
-        board,
-        params,
+    ),
+    Hook(
+        "/queue/key",
         "queue_key",
         connect.queue_key,
+        "A key pressed while waiting.",
         unknown=connect.nothing,
         hold=True,
-    )
-
-
-@router.post("/queue/choice")
-async def queue_choice(
-    request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
-) -> Response:
-    """The caller's choice after the longest wait: callback or voicemail."""
-    return await _answer(
-        request,
-        settings,
-        board,
-        params,
+    ),
+    Hook(
+        "/queue/choice",
         "queue_choice",
         connect.queue_choice,
+        "The caller's choice after the longest wait: callback or voicemail.",
         unknown=connect.nothing,
         hold=True,
-    )
-
-
-@router.post("/queue/done")
-async def queue_done(
-    request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
-) -> Response:
-    """`<Enqueue action>`: the caller left the queue."""
-    return await _answer(request, settings, board, params, "queue_done", connect.queue_done)
-
-
-@router.post("/dial/done")
-async def dial_done(
-    request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
-) -> Response:
-    """`<Dial action>`: the agent leg ended."""
-    return await _answer(
-        request,
-        settings,
-        board,
-        params,
+    ),
+    Hook("/queue/done", "queue_done", connect.queue_done, "`<Enqueue action>`: the caller left."),
+    Hook(
+        "/dial/done",
         "dial_done",
         connect.dial_done,
+        "`<Dial action>`: the agent leg ended.",
         unknown=connect.unknown_dial,
-    )
-
-
-@router.post("/transfer/done")
-async def transfer_done(
-    request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
-) -> Response:
-    """A transfer outside the hotline ended."""
-    return await _answer(
-        request,
-        settings,
-        board,
-        params,
+    ),
+    Hook(
+        "/transfer/done",
         "transfer_done",
         _transfer_done,
+        "A transfer outside the hotline ended.",
         unknown=connect.unknown_dial,
-    )
-
-
-@router.post("/status")
-async def status(
-    request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
-) -> Response:
-    """The call's status callback (`CallStatus`, `CallDuration`)."""
-    return await _answer(
-        request,
-        settings,
-        board,
-        params,
+    ),
+    Hook(
+        "/status",
         "status",
         connect.call_ended,
+        "The call's status callback (`CallStatus`, `CallDuration`).",
         unknown=connect.nothing,
         hold=True,
+    ),
+)
+
+
+def _endpoint(hook: Hook) -> Callable[..., Awaitable[Response]]:
+    async def endpoint(
+        request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
+    ) -> Response:
+        return await _answer(
+            request,
+            settings,
+            board,
+            params,
+            hook.kind,
+            hook.handler,
+            unknown=hook.unknown,
+            hold=hook.hold,
+            cache=hook.cache,
+        )
+
+    endpoint.__doc__ = hook.doc
+    return endpoint
+
+
+for _hook in HOOKS:
+    router.add_api_route(
+        _hook.path,
+        _endpoint(_hook),
+        methods=["POST"],
+        name=_hook.kind,
+        summary=_hook.doc,
+        response_class=Response,
     )

@@ -321,6 +321,9 @@ class Switchboard:
         for kind, data in turn.events:
             step.log(kind, data)
         state = step.state
+        # The turn may have changed the language (the language menu) or the mood.
+        step.speaker.language = state.language
+        step.speaker.calm = state.upset
         for action in turn.actions:
             match action:
                 case engine.Say():

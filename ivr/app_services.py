@@ -127,8 +127,9 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
             switchboard=switchboard,
         )
         stop = asyncio.Event()
-        persister = Persister(redis=redis, keys=keys, store=tickets)
-        services.tasks.append(asyncio.create_task(persister.run(stop), name="persister"))
+        if settings.in_process_persister:
+            persister = Persister(redis=redis, keys=keys, store=tickets)
+            services.tasks.append(asyncio.create_task(persister.run(stop), name="persister"))
         services.tasks.append(
             asyncio.create_task(_every(TICK_SECONDS, router.tick, stop), name="routing-clock")
         )

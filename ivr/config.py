@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     recording_max_bytes: int = 20 * 1024 * 1024
     recording_max_seconds: float = 120.0
     in_process_worker: bool = True
+    # Persist call events to the ticket store inside each web process. `ivr serve`
+    # turns it off there and runs one separate persister process, so database work
+    # never holds up a webhook.
+    in_process_persister: bool = True
     log_level: str = "INFO"
 
     @field_validator("public_url")

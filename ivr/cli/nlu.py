@@ -6,15 +6,16 @@ import json
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ivr.config import Settings
 from ivr.errors import IvrError
-from ivr.nlu.evaluation import EvaluationReport, csv_has_column, evaluate, read_labelled_csv
-from ivr.nlu.learner import TextClassifier
-from ivr.nlu.understanding import Understanding, resolve_language
+
+if TYPE_CHECKING:  # the learner pulls in scikit-learn: imported when a command runs
+    from ivr.nlu.evaluation import EvaluationReport
+    from ivr.nlu.understanding import Understanding
 
 nlu_app = typer.Typer(help="Understand callers: topic and emotion.", no_args_is_help=True)
 
@@ -27,6 +28,8 @@ class Target(StrEnum):
 
 
 def _understanding() -> Understanding:
+    from ivr.nlu.understanding import Understanding
+
     """The shipped model from IVR_CONFIG_DIR's routing/, cached in IVR_DATA_DIR."""
     settings = Settings()
     return Understanding.load(settings.routing_dir, cache_dir=settings.data_dir / "nlu")
@@ -48,6 +51,8 @@ def classify_command(
         understanding = _understanding()
     except IvrError as exc:
         raise _fail(exc) from exc
+    from ivr.nlu.understanding import resolve_language
+
     language = resolve_language(lang, text)
     reading = understanding.read(text, language)
     prediction = understanding.topic(text, language)
@@ -93,6 +98,9 @@ def eval_command(
 
 
 def _evaluate(*, test: Path, train: Path | None, target: Target) -> EvaluationReport:
+    from ivr.nlu.evaluation import csv_has_column, evaluate, read_labelled_csv
+    from ivr.nlu.learner import TextClassifier
+
     """Train (when asked) and measure; errors name the file and line at fault."""
     # A dev set labelled with both may carry the emotion in its own column.
     emotion_column = target is Target.EMOTION and csv_has_column(test, "emotion")

@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from types import FrameType
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from ivr.cli.call import DEFAULT_URL as DEFAULT_CALL_URL
 from ivr.config import Settings
-from ivr.connections import PrivateRedis, check_reachable, redact_url
+from ivr.connections import PrivateRedis, check_reachable, die_with_parent, redact_url
 from ivr.errors import ConfigError, UnavailableError
 
 APP_FACTORY = "ivr.app:create_app"
@@ -128,6 +129,7 @@ def run(*, host: str, port: int, workers: int) -> None:
     base_url = local_base_url(settings, host, port)
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     private = None if settings.redis_url else PrivateRedis(data_dir=settings.data_dir)
+    persister: subprocess.Popen[bytes] | None = None
     try:
         if private is None:
             check_reachable(settings.redis_url)
@@ -143,6 +145,9 @@ def run(*, host: str, port: int, workers: int) -> None:
             workers=workers,
         ):
             typer.echo(line)
+        # One persister process for all web workers: no webhook waits on ticket-store work.
+        persister = start_persister()
+        os.environ["IVR_IN_PROCESS_PERSISTER"] = "false"
         uvicorn.run(
             APP_FACTORY,
             factory=True,
@@ -152,9 +157,27 @@ def run(*, host: str, port: int, workers: int) -> None:
             log_level=settings.log_level.lower(),
         )
     finally:
+        if persister is not None:
+            stop_process(persister)
         if private is not None:
             private.stop()
         signal.signal(signal.SIGTERM, previous)
+
+
+def start_persister() -> subprocess.Popen[bytes]:
+    """`ivr persister` as a child process that dies with this one."""
+    return subprocess.Popen([sys.executable, "-m", "ivr", "persister"], preexec_fn=die_with_parent)
+
+
+def stop_process(process: subprocess.Popen[bytes], *, timeout: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if it will not go."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def serve(

@@ -13,15 +13,17 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import typer
 
 from ivr.api.auth import Role
 from ivr.config import Settings
 from ivr.errors import IvrError
-from ivr.tickets.store import TicketStore
-from ivr.tickets.views import TicketFilter, TicketView
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy and Alembic: imported when a command runs
+    from ivr.tickets.store import TicketStore
+    from ivr.tickets.views import TicketView
 
 T = TypeVar("T")
 
@@ -64,6 +66,8 @@ def _with_store(job: Callable[[TicketStore], Awaitable[T]]) -> T:
     settings = Settings()
 
     async def run() -> T:
+        from ivr.tickets.store import TicketStore
+
         store = await TicketStore.open(settings.database_url_async())
         try:
             return await job(store)
@@ -125,6 +129,8 @@ def list_tickets(
     as_json: JsonOpt = False,
 ) -> None:
     """Tickets, newest first."""
+    from ivr.tickets.views import TicketFilter
+
     flt = TicketFilter(
         caller=caller,
         topic=topic,
@@ -254,8 +260,26 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="the token's id (t
     typer.echo(f"revoked {t.id}")
 
 
+def persister() -> None:
+    """Move call events from Redis into the ticket store until stopped (ivr serve runs one)."""
+    from ivr.logs import configure_logging
+    from ivr.tickets.process import run_persister
+
+    settings = Settings()
+    if not settings.redis_url:
+        typer.echo("ivr persister: IVR_REDIS_URL is empty: give the service's Redis", err=True)
+        raise typer.Exit(2)
+    configure_logging(settings.log_level)
+    try:
+        asyncio.run(run_persister(settings))
+    except IvrError as exc:
+        typer.echo(f"ivr persister: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `ivr` app."""
+    app.command("persister")(persister)
     app.add_typer(tickets_app, name="tickets")
     app.add_typer(callbacks_app, name="callbacks")
     app.add_typer(token_app, name="token")

@@ -159,3 +159,16 @@ async def test_200_callers_50_agents_two_processes_nobody_double_booked(
         listed = (await client.get(f"{servers[1]}/api/agents", headers=headers)).json()
         busy = {a["agent"]["id"] for a in listed if a["status"]["state"] == "busy"}
         assert busy == set(dialled)
+
+        # Each `ivr serve` runs its own persister process; together they store every call once.
+        sids = {c.sid for c in calls}
+        stored: set[str] = set()
+        for _ in range(150):
+            page = await client.get(
+                f"{servers[0]}/api/tickets", params={"limit": 500}, headers=headers
+            )
+            stored = {t["call_sid"] for t in page.json()} & sids
+            if stored == sids:
+                break
+            await asyncio.sleep(0.2)
+        assert len(stored) == 200

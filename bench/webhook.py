@@ -2,7 +2,7 @@
 
 Run by hand: `.venv/bin/python bench/webhook.py [--calls 50] [--seconds 10] [--workers 1]`.
 
-Both servers run as uvicorn subprocesses with the same worker count, in the
+The service runs as `ivr serve` and the bare app under uvicorn, with the same worker count, in the
 same run, and are loaded by the same client: 50 concurrent simulated calls,
 each signed as Twilio signs, pressing `*` at the main menu again and again (a
 full step: signature check, per-call lock, state load and save in Redis, the
@@ -27,6 +27,7 @@ import textwrap
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -87,12 +88,54 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection, spoken by hand.
+
+    A general client (httpx) spends more CPU per request than the server under
+    test; on a 2-core machine that would measure the client, not the service.
+    """
+
+    def __init__(self, base: str) -> None:
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, target: str, form: dict[str, str], headers: dict[str, str]) -> str:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        body = urlencode(form).encode()
+        lines = [
+            f"POST {target} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            "Content-Type: application/x-www-form-urlencoded",
+            f"Content-Length: {len(body)}",
+            *(f"{k}: {v}" for k, v in headers.items()),
+        ]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        status = int((await self.reader.readline()).split()[1])
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        answer = (await self.reader.readexactly(length)).decode()
+        if status != 200:
+            raise SystemExit(f"HTTP {status} from {target}: {answer[:300]}")
+        return answer
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
 class Caller:
     """One simulated call: starts at /twilio/voice, chooses English, then repeats the menu."""
 
-    def __init__(self, base: str, client: httpx.AsyncClient, *, ivr: bool) -> None:
+    def __init__(self, base: str, *, ivr: bool) -> None:
         self.base = base
-        self.client = client
+        self.connection = Connection(base)
         self.ivr = ivr
         self.sid = "CA" + uuid.uuid4().hex
         self.validator = RequestValidator(TOKEN)
@@ -108,9 +151,7 @@ class Caller:
             **extra,
         }
         headers = {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
-        answer = await self.client.post(url, data=params, headers=headers)
-        answer.raise_for_status()
-        return answer.text
+        return await self.connection.post(url.removeprefix(self.base), params, headers)
 
     async def setup(self) -> None:
         if not self.ivr:
@@ -142,27 +183,28 @@ async def load(
     most the server can take). interval > 0: each call steps every `interval`
     seconds, as callers pressing keys do (latency at a steady offered load).
     """
-    limits = httpx.Limits(max_connections=calls, max_keepalive_connections=calls)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        callers = [Caller(base, client, ivr=ivr) for _ in range(calls)]
-        await asyncio.gather(*(c.setup() for c in callers))
-        for c in callers:  # warm up
-            await c.step()
-        latencies: list[float] = []
-        deadline = time.perf_counter() + seconds
+    callers = [Caller(base, ivr=ivr) for _ in range(calls)]
+    await asyncio.gather(*(c.setup() for c in callers))
+    for c in callers:  # warm up
+        await c.step()
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
 
-        async def run(index: int, c: Caller) -> None:
+    async def run(index: int, c: Caller) -> None:
+        if interval:
+            await asyncio.sleep(interval * index / calls)  # spread the calls out
+        while time.perf_counter() < deadline:
+            began = time.perf_counter()
+            latencies.append(await c.step())
             if interval:
-                await asyncio.sleep(interval * index / calls)  # spread the calls out
-            while time.perf_counter() < deadline:
-                began = time.perf_counter()
-                latencies.append(await c.step())
-                if interval:
-                    await asyncio.sleep(max(0.0, interval - (time.perf_counter() - began)))
+                await asyncio.sleep(max(0.0, interval - (time.perf_counter() - began)))
 
-        began = time.perf_counter()
-        await asyncio.gather(*(run(i, c) for i, c in enumerate(callers)))
-        return len(latencies) / (time.perf_counter() - began), latencies
+    began = time.perf_counter()
+    await asyncio.gather(*(run(i, c) for i, c in enumerate(callers)))
+    elapsed = time.perf_counter() - began
+    for c in callers:
+        c.connection.close()
+    return len(latencies) / elapsed, latencies
 
 
 def pct(values: list[float], q: float) -> float:
@@ -204,12 +246,9 @@ def main() -> None:
             IVR_CACHE_DIR=str(ROOT / "var" / "cache"),
             IVR_LOG_LEVEL="WARNING",
         )
-        service = start(
-            [*uvicorn, "--port", str(ivr_port), "--factory", "ivr.app:create_app"],
-            env,
-            ivr_port,
-            ROOT,
-        )
+        # `ivr serve`, as deployed: web workers plus its separate persister process.
+        ivr = [str(Path(sys.executable).with_name("ivr")), "serve", "--workers", str(args.workers)]
+        service = start([*ivr, "--port", str(ivr_port)], env, ivr_port, ROOT)
         bare = start([*uvicorn, "--port", str(bare_port), "bare_app:app"], env, bare_port, bare_dir)
         try:
             results = {}

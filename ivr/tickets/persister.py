@@ -94,6 +94,7 @@ class Persister:
         block_ms: int = 1000,
         claim_idle_ms: int = 30_000,
         backoff_max_seconds: float = 30.0,
+        linger_ms: int = 50,
     ) -> None:
         self.redis = redis
         self.keys = keys
@@ -104,6 +105,7 @@ class Persister:
         self.block_ms = block_ms
         self.claim_idle_ms = claim_idle_ms
         self.backoff_max_seconds = backoff_max_seconds
+        self.linger_ms = linger_ms
         self.stream = keys.events_stream()
         self.stored = 0
         self._own_backlog = True  # read our own pending entries before new ones
@@ -139,7 +141,18 @@ class Persister:
         )
         entries = [parse_entry(i, f) for _, items in reply for i, f in items]
         if not entries:
-            entries = await self._claim_abandoned()
+            return await self._claim_abandoned()
+        if self.linger_ms and len(entries) < self.batch_size and block_ms is not None:
+            # Events trickle in a few per webhook: wait a moment and take what came since,
+            # so the store sees one transaction per batch, not one per webhook.
+            await asyncio.sleep(self.linger_ms / 1000)
+            more = await self.redis.xreadgroup(
+                self.group,
+                self.consumer,
+                {self.stream: ">"},
+                count=self.batch_size - len(entries),
+            )
+            entries += [parse_entry(i, f) for _, items in more for i, f in items]
         return entries
 
     async def _claim_abandoned(self) -> list[Entry]:

@@ -20,6 +20,7 @@ from ivr.telephony.simulator.console import InteractiveCaller, console_observer
 from ivr.telephony.simulator.record import CallRecord
 from ivr.telephony.simulator.steps import Audio, Press, Say, Step, agent_outcome
 
+RECORDING_LINGER_SECONDS = 15.0
 DEFAULT_URL = "http://127.0.0.1:8080"
 STEP_OPTIONS = ("press", "say", "audio")
 LANGUAGES = ("en-US", "zh-CN")
@@ -137,6 +138,8 @@ def call(
         limits=Limits(max_requests=max_requests, max_wait_rounds=max_wait_rounds),
         realtime=realtime,
         observer=console_observer(write, verbose=verbose),
+        # The service fetches a recording after the call may have ended, as from Twilio.
+        recording_linger=RECORDING_LINGER_SECONDS,
     )
     interactive = None if steps else InteractiveCaller(write=typer.echo)
     write(f"☎ calling {carrier.voice_url} from {caller or 'the default number'} ({lang})")

@@ -94,6 +94,20 @@ def _export(settings: Settings) -> None:
     # http://localhost:PORT or http://127.0.0.1:PORT alike.
     os.environ["IVR_TWILIO_AUTH_TOKEN"] = settings.twilio_auth_token
     os.environ["IVR_DATA_DIR"] = str(Path(settings.data_dir).resolve())
+    os.environ["IVR_RECORDING_HOSTS"] = recording_hosts(settings)
+
+
+def recording_hosts(settings: Settings) -> str:
+    """IVR_RECORDING_HOSTS, plus this machine while the service is only reachable locally.
+
+    With no public URL the only carrier is `ivr call` on this machine, which serves
+    `--audio` recordings from 127.0.0.1. Once IVR_PUBLIC_URL is set, only the hosts
+    configured are trusted.
+    """
+    hosts = settings.recording_hosts
+    if settings.public_url or "127.0.0.1" in settings.allowed_recording_hosts:
+        return hosts
+    return f"{hosts},127.0.0.1" if hosts else "127.0.0.1"
 
 
 def check_port_free(host: str, port: int) -> None:

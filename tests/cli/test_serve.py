@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from typer.testing import CliRunner, Result
 
 from ivr import cli
-from ivr.cli.serve import banner, local_base_url, try_call_command
+from ivr.cli.serve import banner, local_base_url, recording_hosts, try_call_command
 from ivr.config import PROJECT_DIR, Settings
 from ivr.connections import PrivateRedis, free_port
 
@@ -321,3 +321,14 @@ def test_the_shipped_config_is_what_serve_uses() -> None:
     # `ivr serve` from a clone needs no IVR_CONFIG_DIR: the project's own flows are found.
     assert (PROJECT_DIR / "flows").is_dir()
     assert Settings(_env_file=None).flows_dir == PROJECT_DIR / "flows"
+
+
+def test_recordings_from_this_machine_are_trusted_only_while_local() -> None:
+    local = Settings(_env_file=None)
+    assert recording_hosts(local) == "api.twilio.com,127.0.0.1"
+    public = Settings(public_url="https://ivr.bank.example", _env_file=None)
+    assert recording_hosts(public) == "api.twilio.com"
+    assert (
+        "127.0.0.1"
+        not in Settings(public_url="https://x.example", _env_file=None).allowed_recording_hosts
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 
 import httpx
@@ -50,6 +51,7 @@ class Carrier:
         recordings: RecordingServer | None = None,
         observer: Callable[[Event], None] | None = None,
         timeout: float = TWILIO_TIMEOUT_SECONDS,
+        recording_linger: float = 0.0,
     ) -> None:
         if not auth_token:
             raise ValueError("auth_token is required: Twilio signs every request with it")
@@ -68,6 +70,8 @@ class Carrier:
         self._recordings = recordings
         self._observer = observer
         self._timeout = timeout
+        # Keep serving a call's recordings this long after it ends, until fetched.
+        self._recording_linger = recording_linger
 
     async def place_call(
         self,
@@ -122,4 +126,6 @@ class Carrier:
         finally:
             await webhooks.aclose()
             for server in own_server:
+                if self._recording_linger:
+                    await asyncio.to_thread(server.wait_until_fetched, self._recording_linger)
                 server.stop()

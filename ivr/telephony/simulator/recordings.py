@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 import wave
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,6 +94,7 @@ class RecordingServer:
     def __init__(self, *, account_sid: str, host: str = "127.0.0.1", port: int = 0) -> None:
         self._account_sid = account_sid
         self._files: dict[str, bytes] = {}
+        self._fetched: set[str] = set()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
@@ -123,6 +125,21 @@ class RecordingServer:
             self._thread.join()
             self._thread = None
         self._server.server_close()
+
+    def wait_until_fetched(self, timeout: float) -> bool:
+        """Wait (up to `timeout` s) until every published recording was fetched at least once.
+
+        Twilio keeps recordings after the call; a simulated call that ends while the
+        service is still about to fetch one lingers here instead of vanishing.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if set(self._files) <= self._fetched:
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
 
     def __enter__(self) -> RecordingServer:
         self.start()
@@ -158,6 +175,8 @@ class RecordingServer:
         sid, _, extension = name.partition(".")
         with self._lock:
             wav = self._files.get(sid)
+            if wav is not None:
+                self._fetched.add(sid)
         if wav is None:
             return None
         if extension == "mp3":

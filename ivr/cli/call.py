@@ -106,6 +106,13 @@ def call(
     ] = 50,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the TwiML.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the call record as JSON.")] = False,
+    keep_recordings: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Seconds to keep serving recordings after the call, until fetched.",
+        ),
+    ] = RECORDING_LINGER_SECONDS,
 ) -> None:
     """Call the service as Twilio would; interactive when given no steps.
 
@@ -139,7 +146,7 @@ def call(
         realtime=realtime,
         observer=console_observer(write, verbose=verbose),
         # The service fetches a recording after the call may have ended, as from Twilio.
-        recording_linger=RECORDING_LINGER_SECONDS,
+        recording_linger=keep_recordings,
     )
     interactive = None if steps else InteractiveCaller(write=typer.echo)
     write(f"☎ calling {carrier.voice_url} from {caller or 'the default number'} ({lang})")

@@ -161,7 +161,20 @@ def test_an_audio_step_answers_a_record(live: tuple[StandIn, str], tmp_path: Pat
     audio = tmp_path / "message.wav"
     subprocess.run(["espeak-ng", "-w", str(audio), "my card was stolen"], check=True)
     result = CliRunner().invoke(
-        app, ["call", "--url", url, "--token", TOKEN, "--audio", str(audio), "--press", "9"]
+        app,
+        [
+            "call",
+            "--url",
+            url,
+            "--token",
+            TOKEN,
+            "--audio",
+            str(audio),
+            "--press",
+            "9",
+            "--keep-recordings",
+            "0",
+        ],
     )
     assert result.exit_code == 0, result.output
     posted = stand_in.to("/step")[0].params
@@ -176,7 +189,9 @@ def test_interactive_record_takes_a_file_path(live: tuple[StandIn, str], tmp_pat
     audio = tmp_path / "message.wav"
     subprocess.run(["espeak-ng", "-w", str(audio), "hello"], check=True)
     result = CliRunner().invoke(
-        app, ["call", "--url", url, "--token", TOKEN], input=f"{audio}\n9\n"
+        app,
+        ["call", "--url", url, "--token", TOKEN, "--keep-recordings", "0"],
+        input=f"{audio}\n9\n",
     )
     assert result.exit_code == 0, result.output
     assert "recording: audio file or words" in result.output

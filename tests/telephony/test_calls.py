@@ -274,3 +274,18 @@ async def test_a_call_moves_between_two_server_processes(service: Service) -> No
     assert record.errors == []
     assert "<Client>ana</Client>" in "".join(r.body for r in record.requests)
     await ticket_of(service, record, csat=5)
+
+
+async def test_an_angry_caller_is_calmed_and_reaches_an_agent_who_can_de_escalate(
+    service: Service,
+) -> None:
+    await service.add_agent("junior", skills={"complaint": 3})
+    await service.add_agent("senior", skills={"complaint": 3}, traits=["de_escalation"])
+    words = "This is ridiculous, I am furious, you charged me twice and I want a manager now"
+    record = await service.carrier().place_call([Press("1"), Say(words), Press("2")])
+    assert record.errors == []
+    assert "<Client>senior</Client>" in "".join(r.body for r in record.requests)
+    assert "We understand how important this is to you" in record.transcript
+    ticket = await ticket_of(service, record, csat=2)
+    assert ticket["emotion"] == "angry" and ticket["emotion_intensity"] > 0.4
+    assert ticket["topic"] == "complaint"

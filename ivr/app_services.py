@@ -139,7 +139,7 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
             )
         )
         if settings.in_process_worker:
-            worker = in_process_worker(settings)
+            worker = in_process_worker(settings, understanding=understanding)
             await worker.start()
             stack.push_async_callback(worker.close)
         try:

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from arq import func
@@ -24,8 +24,9 @@ from arq.worker import Worker
 from ivr.config import Settings
 from ivr.errors import AudioError, IvrError
 from ivr.keys import Keys
+from ivr.nlu.models import Reading
 from ivr.speech.fetch import fetch_recording
-from ivr.speech.models import TranscriptionOutcome
+from ivr.speech.models import TranscriptionOutcome, VoiceCues
 from ivr.speech.recognize import Transcriber
 from ivr.tickets.events import CallEvent, event_id
 from ivr.tickets.stream import EventLog
@@ -92,8 +93,14 @@ async def transcribe_call(
     call_sid: str,
     recording_url: str,
     language: str,
+    understanding: Reader | None = None,
 ) -> TranscriptionOutcome:
-    """Fetch, transcribe, store the outcome and log the event; never raises for bad audio."""
+    """Fetch, transcribe, store the outcome and log the event; never raises for bad audio.
+
+    With `understanding`, a confident reading of the transcript is logged too, so a
+    voicemail or a transcript that arrives after the caller was routed still gives
+    the ticket its topic and emotion.
+    """
     try:
         data = await fetch_recording(recording_url, settings=settings)
         # Decoding is CPU work: off the event loop, so webhooks in `ivr serve` stay quick.
@@ -120,15 +127,53 @@ async def transcribe_call(
     await redis.set(
         keys.transcription(call_sid), outcome.model_dump_json(), ex=settings.call_ttl_seconds
     )
-    event = CallEvent(
-        id=event_id(call_sid, "transcription"),
-        call_sid=call_sid,
-        at=time.time(),
-        type=event_type,
-        data=data_out,
-    )
-    await EventLog(redis=redis, keys=keys).append([event])
+    at = time.time()
+    events = [
+        CallEvent(
+            id=event_id(call_sid, "transcription"),
+            call_sid=call_sid,
+            at=at,
+            type=event_type,
+            data=data_out,
+        )
+    ]
+    reading = _read(understanding, outcome, language)
+    if reading is not None:
+        events.append(
+            CallEvent(
+                id=event_id(call_sid, "transcription", 1),
+                call_sid=call_sid,
+                at=at,
+                type="nlu.read",
+                data=reading.model_dump(mode="json"),
+            )
+        )
+    await EventLog(redis=redis, keys=keys).append(events)
     return outcome
+
+
+class Reader(Protocol):
+    """What the job needs of understanding (ivr.nlu.understanding.Understanding)."""
+
+    min_confidence: float
+
+    def read(self, text: str, language: str, *, voice: VoiceCues | None = None) -> Reading:
+        """Topic and emotion of `text`."""
+        ...
+
+
+def _read(
+    understanding: Reader | None, outcome: TranscriptionOutcome, language: str
+) -> Reading | None:
+    transcript = outcome.transcript
+    if understanding is None or transcript is None or not transcript.text.strip():
+        return None
+    try:
+        reading = understanding.read(transcript.text, language, voice=transcript.cues)
+    except Exception:  # understanding never raises on text; a bug must not lose the transcript
+        log.exception("reading the transcript of %s failed", outcome.call_sid)
+        return None
+    return reading if reading.topic_confidence >= understanding.min_confidence else None
 
 
 async def _transcribe_job(
@@ -142,6 +187,7 @@ async def _transcribe_job(
         call_sid=call_sid,
         recording_url=recording_url,
         language=language,
+        understanding=ctx.get("understanding"),
     )
     return outcome.status
 
@@ -152,6 +198,7 @@ def build_worker(
     redis: ArqRedis | None = None,
     redis_url: str = "",
     transcriber: Transcriber | None = None,
+    understanding: Reader | None = None,
     handle_signals: bool = True,
     burst: bool = False,
     max_jobs: int = 1,
@@ -162,6 +209,7 @@ def build_worker(
         "settings": settings,
         "keys": keys,
         "transcriber": transcriber or Transcriber.from_settings(settings),
+        "understanding": understanding,
     }
     url = redis_url or settings.redis_url
     if redis is None and not url:
@@ -185,7 +233,12 @@ def build_worker(
 
 async def run_worker(settings: Settings, *, redis_url: str = "", burst: bool = False) -> None:
     """Run a standalone transcription worker until SIGINT/SIGTERM (`ivr worker`)."""
-    worker = build_worker(settings, redis_url=redis_url, burst=burst)
+    from ivr.nlu.understanding import Understanding
+
+    understanding = await asyncio.to_thread(
+        Understanding.load, settings.routing_dir, cache_dir=settings.model_cache_dir
+    )
+    worker = build_worker(settings, redis_url=redis_url, burst=burst, understanding=understanding)
     try:
         await worker.async_run()
     finally:
@@ -201,10 +254,12 @@ class InProcessWorker:
         *,
         redis: aioredis.Redis | None = None,
         transcriber: Transcriber | None = None,
+        understanding: Reader | None = None,
     ) -> None:
         self._settings = settings
         self._redis = redis
         self._transcriber = transcriber
+        self._understanding = understanding
         self._worker: Worker | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -215,7 +270,11 @@ class InProcessWorker:
         )
         pool = _arq_client(self._redis) if self._redis is not None else None
         self._worker = build_worker(
-            self._settings, redis=pool, transcriber=transcriber, handle_signals=False
+            self._settings,
+            redis=pool,
+            transcriber=transcriber,
+            understanding=self._understanding,
+            handle_signals=False,
         )
         self._task = asyncio.create_task(self._worker.async_run(), name="transcription-worker")
 
@@ -232,7 +291,10 @@ class InProcessWorker:
 
 
 def in_process_worker(
-    settings: Settings, *, redis: aioredis.Redis | None = None
+    settings: Settings,
+    *,
+    redis: aioredis.Redis | None = None,
+    understanding: Reader | None = None,
 ) -> InProcessWorker:
     """The worker `ivr serve` starts (await .start()) and stops (await .close())."""
-    return InProcessWorker(settings, redis=redis)
+    return InProcessWorker(settings, redis=redis, understanding=understanding)

@@ -46,10 +46,14 @@ async def test_past_the_deadline_the_caller_is_routed_and_the_transcript_follows
         assert "<Client>gus</Client>" in "".join(r.body for r in record.requests)
         late = await ticket_of(service, record, csat=3, ended=True)
         for _ in range(50):
-            if "speech.transcribed" in [e["type"] for e in late["events"]]:
+            kinds = [e["type"] for e in late["events"]]
+            if "speech.transcribed" in kinds and late["topic"] == "account_inquiry":
                 break
             await asyncio.sleep(0.2)
             late = await ticket_of(service, record, csat=3)
-    assert late["topic"] == "general"
-    # The worker finished after the caller moved on; its transcript still joined the ticket.
+    routed = next(e for e in late["events"] if e["type"] == "routing.decided")
+    assert routed["data"]["agent"]["id"] == "gus"  # routed on what was known: general
+    # The worker finished after the caller moved on; its transcript still joined the
+    # ticket, and with it the topic the caller described.
     assert "speech.transcribed" in [e["type"] for e in late["events"]]
+    assert late["topic"] == "account_inquiry"

@@ -268,25 +268,41 @@ class InProcessWorker:
         transcriber = self._transcriber or await asyncio.to_thread(
             Transcriber.from_settings, self._settings
         )
-        pool = _arq_client(self._redis) if self._redis is not None else None
-        self._worker = build_worker(
-            self._settings,
-            redis=pool,
-            transcriber=transcriber,
-            understanding=self._understanding,
-            handle_signals=False,
-        )
-        self._task = asyncio.create_task(self._worker.async_run(), name="transcription-worker")
+        self._transcriber = transcriber
+        self._task = asyncio.create_task(self._supervise(), name="transcription-worker")
+
+    async def _supervise(self) -> None:
+        """Run the worker; when Redis goes away and the worker dies, start it again."""
+        delay = 0.5
+        while True:
+            pool = _arq_client(self._redis) if self._redis is not None else None
+            self._worker = build_worker(
+                self._settings,
+                redis=pool,
+                transcriber=self._transcriber,
+                understanding=self._understanding,
+                handle_signals=False,
+            )
+            try:
+                await self._worker.async_run()
+                return
+            except Exception as exc:
+                log.warning("transcription worker stopped (%r); restarting in %.1f s", exc, delay)
+            with contextlib.suppress(Exception):
+                await self._worker.close()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
     async def close(self) -> None:
         """Stop taking jobs; a job in progress is cancelled (its call routes without it)."""
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
         if self._worker is not None:
-            await self._worker.close()
+            with contextlib.suppress(Exception):  # Redis may be gone as we stop
+                await self._worker.close()
             self._worker = None
 
 

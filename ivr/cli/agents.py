@@ -30,8 +30,16 @@ from ivr.routing.router import Router
 agents_app = typer.Typer(help="Manage the agents who take calls.", no_args_is_help=True)
 T = TypeVar("T")
 
-UrlOpt = Annotated[str | None, typer.Option("--url", help="the service's base URL")]
-TokenOpt = Annotated[str | None, typer.Option("--token", help="an admin API token")]
+DEFAULT_URL = "http://127.0.0.1:8080"
+UrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--url", help=f"the service's base URL (default: IVR_PUBLIC_URL or {DEFAULT_URL})"
+    ),
+]
+TokenOpt = Annotated[
+    str | None, typer.Option("--token", help="an admin API token (default: IVR_ADMIN_TOKEN)")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
@@ -63,10 +71,22 @@ def _with_router(job: Callable[[Router], Awaitable[T]]) -> T:
 
 
 def _http(method: str, path: str, url: str | None, token: str | None, body: Any = None) -> Any:
-    """Call the service's JSON API; exit 1 with its message on an error answer."""
+    """Call the service's JSON API; exit 1 with its message on an error answer.
+
+    The URL defaults to IVR_PUBLIC_URL, else DEFAULT_URL; without a token (`--token`,
+    IVR_ADMIN_TOKEN) exit 2 before any request.
+    """
     settings = Settings()
-    base = (url or settings.public_url or "http://127.0.0.1:8080").rstrip("/")
-    headers = {"Authorization": f"Bearer {token or settings.admin_token}"}
+    base = (url or settings.public_url or DEFAULT_URL).rstrip("/")
+    bearer = (token or settings.admin_token).strip()
+    if not bearer:
+        typer.echo(
+            f"error: {base} needs an admin token: pass --token or set IVR_ADMIN_TOKEN "
+            "(create one with `ivr token create --role admin`)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    headers = {"Authorization": f"Bearer {bearer}"}
     try:
         reply = httpx.request(method, base + path, json=body, headers=headers, timeout=10)
     except httpx.HTTPError as exc:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from ivr.errors import InvalidInputError, NotFoundError
-from ivr.ids import AgentState, Language, Topic
+from ivr.ids import AgentState, Topic
 from ivr.keys import Keys
 from ivr.routing.callbacks import promise_callback
 from ivr.routing.index import CALL_TTL_SECONDS, AgentIndex, RouteOutcome
@@ -34,7 +34,7 @@ from ivr.routing.models import (
 from ivr.routing.policy import Policy
 from ivr.routing.queues import expected_wait, queue_status
 from ivr.routing.roster import AgentRoster
-from ivr.routing.scoring import Requirement, pool_id, queue_score, requirement
+from ivr.routing.scoring import Requirement, agent_pools, pool_id, queue_score, requirement
 from ivr.tickets.events import CallEvent, event_id
 from ivr.tickets.stream import EventLog
 
@@ -71,8 +71,19 @@ def _describe_pool(pool: str) -> list[str]:
     return reasons
 
 
-def _languages(doc: str) -> list[Language]:
-    return Agent.model_validate_json(doc).languages
+def _eligible(doc: str, need: Requirement) -> bool:
+    """Whether an agent may take a call needing `need`: the same pools anyone is chosen from.
+
+    The pools carry the language, the topic's skill at the level in force (after any
+    overflow) and the emotion rules' level or trait, so sticky routing obeys them too.
+    """
+    agent = Agent.model_validate_json(doc)
+    pools = agent_pools(
+        {topic.value: level for topic, level in agent.skills.items()},
+        [lang.value for lang in agent.languages],
+        sorted(set(agent.traits)),
+    )
+    return not set(need.pools).isdisjoint(pools)
 
 
 class Router:
@@ -155,8 +166,11 @@ class Router:
         sticky = request.last_agent_id if request.open_ticket else None
         if sticky:
             record = await self._index.get(sticky)
-            speaks = record is not None and request.language in _languages(record.doc)
-            if not speaks or record is None or record.state == AgentState.OFFLINE.value:
+            if (
+                record is None
+                or record.state == AgentState.OFFLINE.value
+                or not _eligible(record.doc, need)
+            ):
                 sticky = None
         sticky_only = sticky is not None and waited < self.policy.sticky_seconds
         return _Plan(need=need, sticky_agent=sticky, sticky_only=sticky_only)

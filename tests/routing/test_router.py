@@ -231,6 +231,65 @@ async def test_sticky_caller_waits_for_their_agent(
     assert decision.strategy == "sticky"
 
 
+async def test_sticky_prefers_an_eligible_previous_agent(
+    make_router: RouterFactory, clock: Clock
+) -> None:
+    router = await make_router()
+    await router.add_agent(agent("dana", {"lost_stolen_card": 2}))
+    await router.add_agent(agent("expert", {"lost_stolen_card": 5}))
+    request = call("CA1", clock, topic="lost_stolen_card", last_agent_id="dana", open_ticket=True)
+    decision = await router.route(request)
+    assert decision.agent is not None and decision.agent.id == "dana"
+    assert decision.strategy == "sticky"
+
+
+async def test_sticky_skips_a_previous_agent_without_the_skill(
+    make_router: RouterFactory, clock: Clock
+) -> None:
+    router = await make_router()
+    await router.add_agent(agent("dana", {"card_services": 5}))
+    await router.add_agent(agent("expert", {"lost_stolen_card": 5}))
+    request = call("CA1", clock, topic="lost_stolen_card", last_agent_id="dana", open_ticket=True)
+    decision = await router.route(request)
+    assert decision.kind is DecisionKind.CONNECT
+    assert decision.agent is not None and decision.agent.id == "expert"
+    assert decision.strategy != "sticky"
+    assert "returning customer" not in decision.reason
+    assert (await router.get_agent("dana")).status.state is AgentState.AVAILABLE
+
+
+async def test_sticky_skips_a_busy_previous_agent_without_the_skill(
+    make_router: RouterFactory, clock: Clock
+) -> None:
+    router = await make_router()
+    await router.add_agent(agent("dana", {"card_services": 5}))
+    await router.add_agent(agent("expert", {"lost_stolen_card": 5}))
+    await router.set_status("dana", AgentState.BUSY)
+    request = call("CA1", clock, topic="lost_stolen_card", last_agent_id="dana", open_ticket=True)
+    decision = await router.route(request)  # no waiting for an agent who may not serve it
+    assert decision.agent is not None and decision.agent.id == "expert"
+
+
+async def test_sticky_respects_the_level_in_force_and_emotion_rules(
+    make_router: RouterFactory, clock: Clock
+) -> None:
+    router = await make_router()
+    await router.add_agent(agent("dana", {"card_services": 2}))
+    await router.add_agent(agent("expert", {"card_services": 5}))
+    await router.set_status("expert", AgentState.BUSY)
+    early = await router.route(call("CA1", clock, last_agent_id="dana", open_ticket=True))
+    assert early.kind is DecisionKind.QUEUE  # level 2 < 3 until the overflow lowers it
+    assert "waiting for agent dana" not in early.reason
+    clock.advance(61)
+    later = await router.poll("CA1")
+    assert later.agent is not None and later.agent.id == "dana"
+    angry = call("CA2", clock, emotion="angry", last_agent_id="dana", open_ticket=True)
+    await router.dial_result("CA1", "dana", "completed", talk_seconds=10)
+    clock.advance(25)
+    await router.tick()
+    assert (await router.route(angry)).kind is DecisionKind.QUEUE  # angry: level >= 4
+
+
 async def test_sticky_window_ends(make_router: RouterFactory, clock: Clock) -> None:
     router = await make_router()
     await router.add_agent(agent("mine", {"card_services": 3}))

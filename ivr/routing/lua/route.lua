@@ -48,8 +48,20 @@ local any_tried = redis.call('EXISTS', tried) == 1
 local function declined(id)
   return any_tried and redis.call('SISMEMBER', tried, id) == 1
 end
+-- the previous agent only when eligible like anyone else: in one of the pools asked for
+-- (language, the topic's skill at the level in force, the emotion rules' level or trait)
+local function eligible(id)
+  local mine = {}
+  for pool in string.gmatch(redis.call('HGET', akey(id), 'pools') or '', '%S+') do
+    mine[pool] = true
+  end
+  for i = 14, #ARGV do
+    if mine[ARGV[i]] then return true end
+  end
+  return false
+end
 if sticky ~= '' and not declined(sticky)
-    and redis.call('HGET', akey(sticky), 'state') == 'available' then
+    and redis.call('HGET', akey(sticky), 'state') == 'available' and eligible(sticky) then
   best, best_score = sticky, 0
   table.insert(considered, {sticky, '0', 'sticky'})
 end

@@ -71,3 +71,20 @@ def is_open(node: HoursNode, at: dt.datetime) -> bool:
     return any(
         start > end and minute < end for start, end in _spans(node, today - dt.timedelta(days=1))
     )
+
+
+def next_open(node: HoursNode, at: dt.datetime, *, days: int = 14) -> dt.datetime | None:
+    """When the hotline next opens at or after `at` (in the node's zone); None if not in `days`."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    if is_open(node, at):
+        return at
+    tz = zone(node.timezone)
+    local = at.astimezone(tz)
+    for offset in range(days + 1):
+        day = local.date() + dt.timedelta(days=offset)
+        for start, _end in sorted(_spans(node, day)):
+            opening = dt.datetime.combine(day, dt.time(start // 60, start % 60), tzinfo=tz)
+            if opening > local:
+                return opening
+    return None

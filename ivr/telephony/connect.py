@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.state import CallState, Phase
-from ivr.errors import NotFoundError
+from ivr.errors import InvalidInputError, NotFoundError
 from ivr.flows import engine
+from ivr.flows.hours import is_open, next_open, zone
 from ivr.ids import Language, Topic
 from ivr.routing.models import DecisionKind, DialStatus, RoutingDecision, RoutingRequest
 from ivr.telephony import twiml
@@ -116,11 +117,22 @@ def goodbye(step: Step) -> None:
     step.state.phase = Phase.ENDED
 
 
-async def book_callback(board: Switchboard, step: Step, *, topic: Topic) -> None:
-    """Book a callback to the caller's number and tell them when."""
+async def book_callback(
+    board: Switchboard, step: Step, *, topic: Topic, announce: bool = True
+) -> None:
+    """Book a callback to the caller's number (at the bank's next opening when it is
+    closed now) and tell them when."""
     state = step.state
     request = routing_request(state, now=step.now).model_copy(update={"topic": topic})
-    callback = await board.router.request_callback(request)
+    hours = board.bank_hours()
+    now = dt.datetime.fromtimestamp(step.now, dt.UTC)
+    opening = next_open(hours, now) if hours is not None and not is_open(hours, now) else None
+    try:
+        callback = await board.router.request_callback(
+            request, due_at=opening.timestamp() if opening else None
+        )
+    except InvalidInputError:  # the next opening lies past the bank's limit: the default
+        callback = await board.router.request_callback(request)
     step.log(
         "callback.requested",
         {
@@ -132,19 +144,29 @@ async def book_callback(board: Switchboard, step: Step, *, topic: Topic) -> None
             "agent_id": callback.agent_id,
         },
     )
-    step.speaker.say(
-        step.response,
-        engine.Say("callback_booked", {"when": spoken_date(callback.due_at, state.language)}),
-    )
+    if announce:
+        when = spoken_date(
+            callback.due_at, state.language, timezone=hours.timezone if hours else "UTC"
+        )
+        step.speaker.say(step.response, engine.Say("callback_booked", {"when": when}))
     state.phase = Phase.CALLBACK
 
 
-def spoken_date(epoch: float, language: Language) -> str:
-    """A due date as a caller would hear it."""
-    day = dt.datetime.fromtimestamp(epoch, dt.UTC)
+def spoken_date(epoch: float, language: Language, *, timezone: str = "UTC") -> str:
+    """A due time as a caller would hear it, in the bank's time zone."""
+    day = dt.datetime.fromtimestamp(epoch, zone(timezone))
     if language is Language.ZH_CN:
-        return f"{day.month}月{day.day}日"
-    return f"{day:%A}, {day:%B} {day.day}"
+        return f"{day.month}月{day.day}日{day.hour}点" + (f"{day.minute}分" if day.minute else "")
+    clock = f"{day.hour}:{day.minute:02d}"
+    return f"{day:%A}, {day:%B} {day.day}, at {clock}"
+
+
+def spoken_minutes(seconds: float, language: Language) -> str:
+    """A wait as a caller hears it: "1 minute", "4 minutes", "4分钟"."""
+    minutes = max(1, round(seconds / 60))
+    if language is Language.ZH_CN:
+        return f"{minutes}分钟"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def _log_decision(step: Step, decision: RoutingDecision) -> None:
@@ -185,7 +207,7 @@ async def queue_wait(board: Switchboard, step: Step, params: Mapping[str, str]) 
         step.response.redirect(url + "?silence=1", method="POST")
         return
     position = decision.position or int(params.get("QueuePosition") or 1)
-    minutes = max(1, round((decision.expected_wait_seconds or 60.0) / 60))
+    minutes = spoken_minutes(decision.expected_wait_seconds or 60.0, step.state.language)
     step.speaker.say(
         step.response, engine.Say("queue_position", {"position": position, "minutes": minutes})
     )
@@ -250,6 +272,7 @@ async def voicemail_left(board: Switchboard, step: Step, params: Mapping[str, st
     """The caller left a voicemail: keep it (transcribed like any recording) and say goodbye."""
     recording = params.get("RecordingUrl", "")
     if recording and not params.get("empty"):
+        await book_callback(board, step, topic=step.state.topic or Topic.GENERAL, announce=False)
         step.log(
             "voicemail.left",
             {"recording_url": recording, "duration": _seconds(params.get("RecordingDuration"))},

@@ -22,7 +22,7 @@ from ivr.calls.state import CallState, Phase
 from ivr.calls.store import CallStore
 from ivr.config import Settings
 from ivr.flows import engine
-from ivr.flows.model import RecordNode
+from ivr.flows.model import HoursNode, RecordNode
 from ivr.ids import Language, Topic
 from ivr.nlu.models import Behaviour
 from ivr.speech.models import TranscriptionOutcome, VoiceCues
@@ -244,7 +244,11 @@ class Switchboard:
             call_sid=state.call_sid, recording_url=recording, language=state.language
         )
         if node.purpose == "voicemail":
-            # A message is kept and transcribed for the ticket; the caller needn't wait.
+            # A message is kept and transcribed for the ticket; the caller needn't wait,
+            # and the callback the saved-message prompt promises is booked for them.
+            await connect.book_callback(
+                self, step, topic=state.topic or Topic.GENERAL, announce=False
+            )
             step.log(
                 "voicemail.left",
                 {"recording_url": recording, "duration": params.get("RecordingDuration")},
@@ -356,6 +360,13 @@ class Switchboard:
                 case engine.Hangup():
                     step.response.hangup()
                     state.phase = Phase.ENDED
+
+    def bank_hours(self) -> HoursNode | None:
+        """The bank's opening hours: the first hours check of the main flow."""
+        flow = self.config.flows.get(MAIN_FLOW)
+        if flow is None:
+            return None
+        return next((n for n in flow.nodes.values() if isinstance(n, HoursNode)), None)
 
     def behaviour(self, state: CallState) -> Behaviour:
         """How the caller has behaved so far, for emotion detection."""

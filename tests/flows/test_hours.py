@@ -105,3 +105,27 @@ def test_spans_parse_and_report_their_problems() -> None:
     assert span_problem("08:00-08:00") is not None
     assert span_problem("22:00-02:00") is None
     assert span_problem("00:00-24:00") is None
+
+
+def test_next_open_is_the_next_opening_in_the_banks_zone() -> None:
+    from ivr.flows.hours import next_open
+    from ivr.flows.model import HoursNode
+
+    node = HoursNode(
+        type="hours",
+        timezone="Asia/Shanghai",
+        weekly={"mon": ["08:00-22:00"], "sat": ["09:00-18:00"]},
+        holidays=[dt.date(2026, 11, 30)],
+        open="a",
+        closed="b",
+    )
+    # Saturday 28 Nov 2026, 23:00 in Shanghai: closed; Sunday has no hours and Monday
+    # 30 Nov is a holiday, so the next opening is Saturday 5 Dec 09:00 Shanghai time.
+    late_saturday = dt.datetime(2026, 11, 28, 15, 0, tzinfo=dt.UTC)
+    opening = next_open(node, late_saturday)
+    assert opening is not None
+    assert opening.isoformat() == "2026-12-05T09:00:00+08:00"
+    # While open, it is open now.
+    saturday_noon = dt.datetime(2026, 11, 28, 4, 0, tzinfo=dt.UTC)
+    assert next_open(node, saturday_noon) == saturday_noon
+    assert next_open(node.model_copy(update={"weekly": {}}), late_saturday) is None

@@ -112,13 +112,24 @@ async def test_after_hours_a_caller_can_leave_a_voicemail(service: Service, lang
     assert record.errors == []
     assert record.requests_to("/twilio/record")
     ticket = await ticket_of(service, record, outcome="voicemail")
-    assert "voicemail.left" in [e["type"] for e in ticket["events"]]
+    kinds = [e["type"] for e in ticket["events"]]
+    assert "voicemail.left" in kinds
+    # "Our team will call you back on the next business day": and so it is booked.
+    assert "callback.requested" in kinds
+    assert ticket["callback_at"] is not None
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_after_hours_silence_books_a_callback(service: Service, language: str) -> None:
+async def test_after_hours_silence_books_a_callback_for_the_next_opening(
+    service: Service, language: str
+) -> None:
     record = await service.carrier().place_call(
         [Press(LANGUAGES[language]), Silence(), Silence()], language=language
     )
     assert record.errors == []
-    await ticket_of(service, record, outcome="callback")
+    ticket = await ticket_of(service, record, outcome="callback")
+    # The test's hours are always closed: the booking falls back to the policy's default,
+    # and the caller hears it in the bank's time zone (Asia/Shanghai), with a time.
+    booked = [t for t in record.said if "callback is booked" in t or "预约回电" in t]
+    assert booked and ("at " in booked[0] or "点" in booked[0]), record.transcript
+    assert ticket["callback_at"] is not None

@@ -1,0 +1,53 @@
+"""Callbacks booked while the bank is closed are due when it next opens, in its own time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from ivr.telephony.simulator.steps import Press
+from tests.telephony.conftest import Service
+from tests.telephony.test_calls import ticket_of
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def opening() -> dt.datetime:
+    """Two hours from now, on the hour, in Shanghai: the only opening of every day."""
+    now = dt.datetime.now(SHANGHAI)
+    start = (now + dt.timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    return start
+
+
+@pytest.fixture
+def config_dir(config_dir: Path, opening: dt.datetime) -> Path:
+    """Open one hour a day, starting at `opening` (so closed now)."""
+    path = config_dir / "flows" / "main.yaml"
+    flow = yaml.safe_load(path.read_text())
+    hours = next(n for n in flow["nodes"].values() if n["type"] == "hours")
+    end = "24:00" if opening.hour == 23 else f"{opening.hour + 1:02d}:00"
+    span = f"{opening.hour:02d}:00-{end}"
+    hours["weekly"] = {d: [span] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    hours["holidays"] = []
+    path.write_text(yaml.safe_dump(flow, allow_unicode=True))
+    return config_dir
+
+
+@pytest.mark.parametrize(("language", "key"), [("en-US", "1"), ("zh-CN", "2")])
+async def test_an_after_hours_callback_is_due_at_the_next_opening(
+    service: Service, opening: dt.datetime, language: str, key: str
+) -> None:
+    record = await service.carrier().place_call([Press(key), Press("2")], language=language)
+    assert record.errors == []
+    ticket = await ticket_of(service, record, outcome="callback")
+    assert ticket["callback_at"] == pytest.approx(opening.timestamp())
+    said = record.transcript
+    if language == "en-US":
+        assert f"at {opening.hour}:00" in said
+    else:
+        assert f"{opening.month}月{opening.day}日{opening.hour}点" in said

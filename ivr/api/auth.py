@@ -15,11 +15,20 @@ from enum import StrEnum
 from typing import Annotated, Protocol
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from ivr.config import Settings
 
 TOKEN_PREFIX = "ivr_"
+
+# Only describes the scheme in OpenAPI (auto_error=False): _bearer still decides what is
+# refused, with the same 401 and WWW-Authenticate header as before.
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="An API token issued by an admin, or IVR_ADMIN_TOKEN",
+)
 
 
 class Role(StrEnum):
@@ -69,7 +78,10 @@ def _bearer(request: Request) -> str:
     return token
 
 
-async def current_principal(request: Request) -> Principal:
+async def current_principal(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
+) -> Principal:
     """The principal behind the request's bearer token; 401 when there is none or it is invalid."""
     token = _bearer(request)
     settings: Settings | None = getattr(request.app.state, "settings", None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from ivr.api.auth import AdminDep, AdminOrSupervisorDep
 from ivr.api.deps import TicketStoreDep
@@ -25,6 +25,17 @@ async def report_summary(
     """Counts by topic, emotion and outcome; queue, handle, abandonment, service level, CSAT."""
     since = parse_when(from_, field="from")
     until = parse_when(to, field="to")
+    if since is not None and until is not None and since > until:
+        raise HTTPException(
+            422,
+            detail=[
+                {
+                    "loc": ["query", "from"],
+                    "msg": "'from' must not be after 'to'",
+                    "type": "value_error",
+                }
+            ],
+        )
     tickets = await store.between(since, until)
     return summarize(tickets, period_from=since, period_to=until)
 

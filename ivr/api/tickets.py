@@ -7,6 +7,7 @@ tickets routed to them. Admin and supervisor changes go to the audit log.
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -164,6 +165,18 @@ async def patch_ticket(
 ) -> TicketView:
     """Change notes, status, disposition or callback_at; nothing else, nothing on error."""
     change = _parse_patch(await _read_limited(request))
+    due = change.callback_epoch()
+    if due is not None and due < time.time():
+        raise HTTPException(
+            422,
+            detail=[
+                {
+                    "loc": ["body", "callback_at"],
+                    "msg": "callback_at is in the past: a callback must be scheduled ahead",
+                    "type": "value_error",
+                }
+            ],
+        )
     try:
         current = await store.get(ticket_id, with_events=False)
         if not may_see(principal, current):

@@ -58,14 +58,25 @@ def banner(
     """What `ivr serve` tells whoever started it: where it runs and what to configure."""
     database = settings.database_url or f"sqlite:///{settings.data_dir / 'ivr.db'}"
     redis_note = f"private redis-server, data in {settings.data_dir / 'redis'}" if private else ""
+    token = settings.twilio_auth_token
+    kept_in = settings.data_dir / "twilio_auth_token"
+    try:
+        generated = bool(token) and kept_in.is_file() and kept_in.read_text().strip() == token
+    except OSError:
+        generated = False
+    if generated:
+        token_note = f"{token}  (generated, kept in {kept_in}; requests must be signed with it)"
+    else:
+        # Supplied through IVR_TWILIO_AUTH_TOKEN: a real account secret, kept out of logs.
+        masked = f"{token[:4]}…" if len(token) > 8 else "…"
+        token_note = f"{masked} is set  (IVR_TWILIO_AUTH_TOKEN; requests must be signed with it)"
     return [
         f"ivr: serving {base_url} ({workers} worker{'s' if workers != 1 else ''})",
         f"  Redis         {redact_url(redis_url)}{'  (' + redis_note + ')' if redis_note else ''}",
         f"  Ticket store  {redact_url(database)}",
         f"  Voice URL     POST {base_url}/twilio/voice   (the phone number's 'A call comes in')",
         f"  Status URL    POST {base_url}/twilio/status  (the number's status callback)",
-        f"  Auth token    {settings.twilio_auth_token}  (IVR_TWILIO_AUTH_TOKEN; requests "
-        "must be signed with it)",
+        f"  Auth token    {token_note}",
         f"  Try a call    {try_call_command(base_url)}   (in another terminal, same folder)",
     ]
 

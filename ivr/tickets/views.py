@@ -70,18 +70,28 @@ class TicketPatch(BaseModel):
     status: Literal["open", "pending", "resolved"] | None = None
     disposition: str | None = Field(default=None, max_length=200)
     callback_at: datetime | None = Field(
-        default=None, description="ISO 8601; schedules (or moves) the callback task; null clears"
+        default=None,
+        description=(
+            "ISO 8601 date-time or epoch seconds (as tickets show it); schedules (or moves) "
+            "the callback task; null clears"
+        ),
     )
 
     @field_validator("callback_at", mode="before")
     @classmethod
-    def _iso_only(cls, value: Any) -> Any:
-        # strict mode refuses strings for datetimes; ISO 8601 text is what JSON carries.
+    def _iso_or_epoch(cls, value: Any) -> Any:
+        # strict mode refuses strings and numbers for datetimes; JSON carries either
+        # ISO 8601 text or the epoch seconds the ticket itself reports.
         if isinstance(value, str):
             try:
                 return datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError as exc:
                 raise ValueError("callback_at must be an ISO 8601 date-time") from exc
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                return datetime.fromtimestamp(value, UTC)
+            except (OverflowError, OSError, ValueError) as exc:
+                raise ValueError("callback_at must be a valid time in epoch seconds") from exc
         return value
 
     def callback_epoch(self) -> float | None:

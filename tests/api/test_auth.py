@@ -127,3 +127,14 @@ async def test_the_hash_of_a_token_is_not_a_token(api: Api) -> None:
 async def test_the_audit_log_shows_token_creation(api: Api) -> None:
     r = await api.client.get("/api/reports/audit", headers=bearer(api.tokens["admin"]))
     assert [e["action"] for e in r.json()] == ["token.create"] * 3
+
+
+async def test_openapi_describes_the_bearer_scheme(api: Api) -> None:
+    doc = (await api.client.get("/openapi.json")).json()
+    schemes = doc["components"]["securitySchemes"]
+    bearers = [
+        name for name, s in schemes.items() if (s["type"], s["scheme"]) == ("http", "bearer")
+    ]
+    assert bearers
+    for method, path in (("get", "/api/tickets"), ("get", "/api/reports/summary")):
+        assert {bearers[0]: []} in doc["paths"][path][method]["security"]

@@ -146,3 +146,12 @@ async def test_summary_of_a_day(client: httpx.AsyncClient) -> None:
 
 async def test_bad_dates_are_422(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/reports/summary?from=soon")).status_code == 422
+
+
+async def test_from_after_to_is_422_naming_from(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/reports/summary?from=2026-11-29&to=2026-11-28")
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["query", "from"]
+    # An empty period (from == to) is not an error, only empty.
+    r = await client.get("/api/reports/summary?from=2027-01-15&to=2027-01-15")
+    assert (r.status_code, r.json()["calls"]) == (200, 0)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,6 +21,7 @@ from ivr.tickets.customers import customer_summary
 from ivr.tickets.events import CallEvent, event_id
 from ivr.tickets.models import ticket_id
 from ivr.tickets.store import TicketStore
+from ivr.tickets.views import TicketPatch
 
 T0 = 1_800_000_000.0
 
@@ -212,6 +215,60 @@ async def test_bad_patch_bodies_are_422_and_change_nothing(api: Api, body: bytes
     assert await api.store.get(tid) == before
 
 
+@pytest.mark.parametrize("when", ["2020-01-01T00:00:00Z", 1_577_836_800, 1_577_836_800.5])
+async def test_a_callback_in_the_past_is_422_and_changes_nothing(
+    api: Api, when: str | float
+) -> None:
+    tid = ticket_id("CA1")
+    before = await api.store.get(tid)
+    r = await api.client.patch(
+        f"/api/tickets/{tid}", json={"callback_at": when, "notes": "x"}, headers=api.auth("agent")
+    )
+    assert r.status_code == 422, r.text
+    assert [e["loc"] for e in r.json()["detail"]] == [["body", "callback_at"]]
+    assert await api.store.get(tid) == before
+    assert (await api.client.get("/api/callbacks", headers=api.auth("admin"))).json() == []
+
+
+async def test_callback_at_may_be_epoch_seconds_as_tickets_report_it(api: Api) -> None:
+    tid = ticket_id("CA1")
+    when = time.time() + 3600
+    r = await api.client.patch(
+        f"/api/tickets/{tid}", json={"callback_at": when}, headers=api.auth("agent")
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["callback_at"] == pytest.approx(when)
+    # What GET returns can be sent back as it is.
+    got = (await api.client.get(f"/api/tickets/{tid}", headers=api.auth("agent"))).json()
+    r = await api.client.patch(
+        f"/api/tickets/{tid}",
+        json={"callback_at": got["callback_at"]},
+        headers=api.auth("agent"),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["callback_at"] == got["callback_at"]
+    r = await api.client.patch(
+        f"/api/tickets/{tid}", json={"callback_at": int(when)}, headers=api.auth("agent")
+    )
+    assert (r.status_code, r.json()["callback_at"]) == (200, int(when))
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"callback_at": true}', b'{"callback_at": 1e300}', b'{"callback_at": NaN}']
+)
+async def test_callback_at_must_be_a_real_time(api: Api, body: bytes) -> None:
+    tid = ticket_id("CA1")
+    before = await api.store.get(tid)
+    r = await api.client.patch(
+        f"/api/tickets/{tid}",
+        content=body,
+        headers={**api.auth("admin"), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "callback_at"]
+    assert await api.store.get(tid) == before
+
+
 async def test_oversized_bodies_are_413_and_change_nothing(api: Api) -> None:
     tid = ticket_id("CA1")
     before = await api.store.get(tid)
@@ -244,10 +301,12 @@ async def test_unknown_tickets_are_404(api: Api) -> None:
 
 async def test_callbacks_due_list_and_completion(api: Api) -> None:
     tid = ticket_id("CA1")
-    await api.client.patch(
-        f"/api/tickets/{tid}",
-        json={"callback_at": "2020-01-01T00:00:00Z"},
-        headers=api.auth("agent"),
+    # The API refuses a past time; an overdue callback is one whose time has since passed.
+    await api.store.patch(
+        tid,
+        TicketPatch(callback_at=datetime(2020, 1, 1, tzinfo=UTC)),
+        actor="a1",
+        audit=False,
     )
     r = await api.client.get("/api/callbacks", headers=api.auth("agent"))
     assert [(c["ticket_id"], c["overdue"]) for c in r.json()] == [(tid, True)]

@@ -123,7 +123,7 @@ def test_local_base_url_is_dialable() -> None:
 
 def test_banner_tells_what_to_configure(tmp_path: Path) -> None:
     settings = Settings(
-        twilio_auth_token="abc123",
+        twilio_auth_token="abc123secret",
         data_dir=tmp_path,
         database_url="postgresql://ivr:pw@db/ivr",
         _env_file=None,
@@ -139,11 +139,44 @@ def test_banner_tells_what_to_configure(tmp_path: Path) -> None:
     )
     assert "POST https://ivr.bank.example/twilio/voice" in text
     assert "POST https://ivr.bank.example/twilio/status" in text
-    assert "abc123" in text
+    # A token given through IVR_TWILIO_AUTH_TOKEN is a real account secret: masked.
+    assert "abc123secret" not in text
+    assert "abc1… is set" in text
+    assert "IVR_TWILIO_AUTH_TOKEN" in text
     assert "pw@" not in text
     assert "private redis-server" in text
     assert "2 workers" in text
     assert "call --url https://ivr.bank.example --press 1" in text
+
+
+def _banner_text(settings: Settings) -> str:
+    return "\n".join(
+        banner(
+            settings=settings,
+            base_url="http://127.0.0.1:8080",
+            redis_url="redis://127.0.0.1:6379/0",
+            private=False,
+            workers=1,
+        )
+    )
+
+
+def test_banner_shows_a_generated_token_in_full(tmp_path: Path) -> None:
+    settings = Settings(twilio_auth_token="", data_dir=tmp_path, _env_file=None)
+    token = settings.ensure_auth_token()
+    text = _banner_text(settings)
+    assert token in text
+    assert str(tmp_path / "twilio_auth_token") in text
+
+
+@pytest.mark.parametrize("token", ["abc", "0123456789abcdef0123456789abcdef"])
+def test_banner_never_shows_a_token_from_the_environment(tmp_path: Path, token: str) -> None:
+    # Even with a different token kept in the data dir from an earlier run.
+    (tmp_path / "twilio_auth_token").write_text("generated-earlier\n")
+    text = _banner_text(Settings(twilio_auth_token=token, data_dir=tmp_path, _env_file=None))
+    assert token not in text
+    assert "generated-earlier" not in text
+    assert "is set" in text
 
 
 def test_try_call_needs_no_url_on_the_default_address() -> None:

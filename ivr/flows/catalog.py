@@ -20,9 +20,9 @@ from types import MappingProxyType
 import redis.asyncio as aioredis
 
 from ivr.errors import NotFoundError
-from ivr.flows.loader import FlowConfigError, FlowError, parse_flow, read_flow_files
+from ivr.flows.loader import FlowConfigError, FlowError, parse_flow_partial, read_flow_files
 from ivr.flows.model import Flow
-from ivr.flows.validate import validate
+from ivr.flows.validate import check_partial, validate
 from ivr.keys import Keys
 from ivr.prompts.lint import lint
 from ivr.prompts.loader import PromptConfigError, read_prompt_files
@@ -103,8 +103,12 @@ class FlowCatalog:
             message = "a flow name is lowercase letters, digits, '-' and '_' (at most 64)"
             return None, [FlowError(file=f"{name}.yaml", flow=name, message=message)]
         source = str(self.path(name))
-        flow, errors = parse_flow(yaml_text, source=source, name=name)
+        flow, partial, errors = parse_flow_partial(yaml_text, source=source, name=name)
         if flow is None:
+            # The nodes that did parse still get every check, so one reply lists every error.
+            if partial is not None:
+                others = {n: f for n, f in self._flows.items() if n != name}
+                errors.extend(check_partial(partial, others, self._prompts))
             return None, errors
         candidate = {**self._flows, name: flow}
         errors.extend(validate(candidate, self._prompts))
@@ -170,7 +174,7 @@ class FlowCatalog:
         loaded, errors = read_flow_files(self.flows_dir)
         candidate = {**self._flows, **loaded}
         problems = validate(candidate, prompts)
-        for name in {p.flow for p in problems if p.flow in loaded}:
+        for name in {p.flow for p in problems if p.flow is not None and p.flow in loaded}:
             if name in self._flows:
                 candidate[name] = self._flows[name]
             else:

@@ -197,6 +197,32 @@ def _fill_lines(flow: Flow, doc: YamlDocument) -> None:
                 flow.field_lines[".".join(path[1:])] = line
 
 
+@dataclass(frozen=True)
+class PartialFlow:
+    """A flow file with problems, kept so the validator can still check what parsed.
+
+    `flow` is the flow with each malformed node (`broken`) stood in by a plain
+    hang-up; `reported` are the problems the loader already found in the file,
+    so the validator adds only new ones.
+    """
+
+    flow: Flow
+    broken: frozenset[str]
+    reported: tuple[FlowError, ...]
+
+
+class FlowFiles(dict[str, Flow]):
+    """The usable flows of a folder by name; `partial` holds the files with problems.
+
+    `validate(flows, prompts)` checks the parsed nodes of `partial` too, so a
+    broken node never hides another node's problem (a prompt missing, say).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.partial: dict[str, PartialFlow] = {}
+
+
 def parse_flow(
     text: str, *, source: str, name: str | None = None
 ) -> tuple[Flow | None, list[FlowError]]:
@@ -206,6 +232,18 @@ def parse_flow(
     without `name:` takes it. Duplicate keys are problems even though the
     flow itself can still be built.
     """
+    flow, _, errors = parse_flow_partial(text, source=source, name=name)
+    return flow, errors
+
+
+def parse_flow_partial(
+    text: str, *, source: str, name: str | None = None
+) -> tuple[Flow | None, PartialFlow | None, list[FlowError]]:
+    """`parse_flow`, plus what is left to check when the file has problems (else None).
+
+    Pass the `PartialFlow` to `validate` (with the prompts) so the nodes that
+    did parse get every check, prompt ids included.
+    """
     try:
         doc = parse_yaml(text)
     except yaml.YAMLError as exc:
@@ -214,10 +252,12 @@ def parse_flow(
         problem = getattr(exc, "problem", None) or str(exc)
         if "alphabetic or numeric" in problem:
             problem += " (keys such as '*' are written in quotes: \"*\")"
-        return None, [FlowError(file=source, flow=name, line=line, message=f"not YAML: {problem}")]
+        error = FlowError(file=source, flow=name, line=line, message=f"not YAML: {problem}")
+        return None, None, [error]
     data = doc.data
     if not isinstance(data, dict):
-        return None, [FlowError(file=source, flow=name, line=1, message="a flow file is a mapping")]
+        error = FlowError(file=source, flow=name, line=1, message="a flow file is a mapping")
+        return None, None, [error]
     flow_name = data.get("name", name)
     label = str(flow_name) if flow_name is not None else name
     errors = list(_duplicate_errors(doc, file=source, flow=label))
@@ -243,56 +283,58 @@ def parse_flow(
     except ValidationError as exc:
         node_errors = list(_pydantic_errors(exc, doc, file=source, flow=label))
         errors.extend(node_errors)
-        errors.extend(_graph_errors_beside(fields, node_errors, doc, source=source))
-        return None, errors
+        stand_in = _stand_in(fields, node_errors, doc, source=source)
+        if stand_in is None:
+            return None, None, errors
+        broken = frozenset(e.node for e in node_errors if e.node is not None)
+        errors.extend(_node_problems(stand_in, broken))
+        return None, PartialFlow(stand_in, broken, tuple(errors)), errors
     flow.source = source
     _fill_lines(flow, doc)
-    return flow, errors
+    partial = PartialFlow(flow, frozenset(), tuple(errors)) if errors else None
+    return flow, partial, errors
 
 
-# Graph problems that stay true when broken nodes are stood in for (see _graph_errors_beside).
-_LOCAL_PROBLEMS = (
-    "leads to unknown node",
-    "collides with",
-    "num_digits is",
-    "time zone",
-    "is empty",
-)
-
-
-def _graph_errors_beside(
+def _stand_in(
     fields: dict[str, Any], node_errors: list[FlowError], doc: YamlDocument, *, source: str
-) -> list[FlowError]:
-    """Problems of the well-formed nodes of a flow whose other nodes are malformed.
+) -> Flow | None:
+    """The flow with its malformed nodes stood in by plain hang-ups, or None.
 
-    So an admin sees every error at once: the broken nodes stand in as plain
-    hang-ups (keeping their ids, so targets naming them resolve), and only
-    problems that such a stand-in cannot cause or hide are kept.
+    The stand-ins keep their ids, so targets naming them resolve; None when
+    the flow itself (not only some nodes) is malformed.
     """
-    from ivr.flows.validate import validate  # the validator builds on this module
-
     broken = {e.node for e in node_errors}
     nodes = fields.get("nodes")
     if None in broken or not isinstance(nodes, dict):
-        return []
+        return None
     stand_in = {"type": "hangup"}
     patched = {nid: stand_in if nid in broken else node for nid, node in nodes.items()}
     try:
         flow = Flow.model_validate({**fields, "nodes": patched})
     except ValidationError:
-        return []
+        return None
     flow.source = source
     _fill_lines(flow, doc)
-    return [
-        problem
-        for problem in validate({flow.name: flow}, None)
-        if problem.node not in broken and any(k in problem.message for k in _LOCAL_PROBLEMS)
-    ]
+    return flow
 
 
-def read_flow_files(directory: Path) -> tuple[dict[str, Flow], list[FlowError]]:
-    """Every flow in `directory` that parses, and every problem found in any file."""
-    flows: dict[str, Flow] = {}
+def _node_problems(flow: Flow, broken: frozenset[str]) -> list[FlowError]:
+    """The problems of the well-formed nodes that need neither prompts nor other flows.
+
+    So an admin sees every error at once; graph problems (unreachable nodes,
+    loops) are left out, since a stand-in can cause or hide them.
+    """
+    from ivr.flows.validate import node_problems  # the validator builds on this module
+
+    return node_problems(flow, None, skip=broken)
+
+
+def read_flow_files(directory: Path) -> tuple[FlowFiles, list[FlowError]]:
+    """Every flow in `directory` that parses, and every problem found in any file.
+
+    Files with problems are not among the flows, but in their `partial`, for `validate`.
+    """
+    flows = FlowFiles()
     errors: list[FlowError] = []
     if not directory.is_dir():
         return flows, [FlowError(file=str(directory), message="no such flows directory")]
@@ -302,10 +344,12 @@ def read_flow_files(directory: Path) -> tuple[dict[str, Flow], list[FlowError]]:
         except (OSError, UnicodeDecodeError) as exc:
             errors.append(FlowError(file=str(path), flow=path.stem, message=f"unreadable: {exc}"))
             continue
-        flow, problems = parse_flow(text, source=str(path), name=path.stem)
+        flow, partial, problems = parse_flow_partial(text, source=str(path), name=path.stem)
         errors.extend(problems)
         if flow is not None and not problems:
             flows[flow.name] = flow
+        elif partial is not None:
+            flows.partial[str(path)] = partial
     if not flows and not errors:
         errors.append(FlowError(file=str(directory), message="no flow files (*.yaml) found"))
     return flows, errors

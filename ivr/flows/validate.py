@@ -8,11 +8,11 @@ languages without prompts, and hours that cannot be read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from ivr.errors import ConfigError
 from ivr.flows.hours import span_problem, zone
-from ivr.flows.loader import FlowError
+from ivr.flows.loader import FlowError, FlowFiles, PartialFlow
 from ivr.flows.model import (
     DIGITS,
     TERMINAL_TYPES,
@@ -26,7 +26,14 @@ from ivr.flows.model import (
 )
 from ivr.prompts.model import PromptCatalog
 
-__all__ = ["FlowError", "labelled_targets", "prompt_ids", "validate"]
+__all__ = [
+    "FlowError",
+    "check_partial",
+    "labelled_targets",
+    "node_problems",
+    "prompt_ids",
+    "validate",
+]
 
 
 def labelled_targets(node: Node) -> list[tuple[str, str]]:
@@ -91,26 +98,77 @@ class _Report:
         )
 
 
-def validate(flows: Mapping[str, Flow], prompts: PromptCatalog | None) -> list[FlowError]:
-    """Every problem in `flows` (checked together, for sub-flows); prompt checks need `prompts`."""
+def validate(
+    flows: Mapping[str, Flow],
+    prompts: PromptCatalog | None,
+    partial: Iterable[PartialFlow] | None = None,
+) -> list[FlowError]:
+    """Every problem in `flows` (checked together, for sub-flows); prompt checks need `prompts`.
+
+    `partial` are flow files with problems (by default the `partial` of a
+    `FlowFiles` from `read_flow_files`): their parsed nodes are checked too,
+    and only problems the loader has not reported already are added.
+    """
+    if partial is None:
+        partial = flows.partial.values() if isinstance(flows, FlowFiles) else ()
     errors: list[FlowError] = []
     for flow in flows.values():
         report = _Report(flow)
         _check_nodes(report, flows, prompts)
         _check_graph(report)
         errors.extend(report.errors)
+    for part in partial:
+        errors.extend(check_partial(part, flows, prompts))
     return errors
 
 
-def _check_nodes(report: _Report, flows: Mapping[str, Flow], prompts: PromptCatalog | None) -> None:
+def check_partial(
+    part: PartialFlow, flows: Mapping[str, Flow], prompts: PromptCatalog | None
+) -> list[FlowError]:
+    """The problems of a flow file with problems the loader has not reported.
+
+    Its well-formed nodes get every node check (prompts, sub-flows, keys,
+    targets); the graph checks do not run, since a stand-in node or a key
+    written twice can cause or hide a graph problem.
+    """
+    report = _Report(part.flow)
+    others = {**flows, part.flow.name: part.flow}
+    _check_nodes(report, others, prompts, skip=part.broken)
+    reported = set(part.reported)
+    return [problem for problem in report.errors if problem not in reported]
+
+
+def node_problems(
+    flow: Flow, prompts: PromptCatalog | None, *, skip: Iterable[str] = ()
+) -> list[FlowError]:
+    """The problems of `flow`'s nodes (but those in `skip`) seen node by node.
+
+    Sub-flows are not checked (they need the other flows), nor the graph.
+    """
+    report = _Report(flow)
+    _check_nodes(report, None, prompts, skip=frozenset(skip))
+    return report.errors
+
+
+def _check_nodes(
+    report: _Report,
+    flows: Mapping[str, Flow] | None,
+    prompts: PromptCatalog | None,
+    *,
+    skip: frozenset[str] = frozenset(),
+) -> None:
+    """Each node's own problems; sub-flows only when `flows` (every flow by name) is given."""
     flow = report.flow
     for node_id, node in flow.nodes.items():
+        if node_id in skip:
+            continue
         for label, target in labelled_targets(node):
             if target not in flow.nodes:
                 message = f"'{label}' leads to unknown node '{target}'"
                 report.add(node_id, message, *_field_of(node, label))
         if isinstance(node, SubflowNode):
-            _check_subflow(report, node_id, node, flows)
+            if flows is not None:
+                _check_subflow(report, node_id, node, flows)
         elif isinstance(node, MenuNode):
             _check_menu(report, node_id, node)
         elif isinstance(node, LanguageNode):

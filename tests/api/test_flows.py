@@ -162,6 +162,34 @@ async def test_an_invalid_flow_is_refused_with_every_error(
     assert await redis.get(keys.flows_version()) is None
 
 
+async def test_a_malformed_node_does_not_hide_the_other_nodes_errors(
+    services: list[Service], config: Path
+) -> None:
+    # Regression: an unknown node type used to skip the prompt checks of the nodes that parsed.
+    service = services[0]
+    running = service.catalog.get("survey")
+    broken = SURVEY.replace("next: survey", "next: nowhere_node") + (
+        "  rec:\n"
+        "    type: recordz\n"
+        "    prompt: goodbye\n"
+        "  bye:\n"
+        "    type: say\n"
+        "    prompt: no_such_prompt\n"
+        "    next: survey\n"
+    )
+    answer = await service.client.put("/api/flows/survey", content=broken, headers=ADMIN)
+    assert answer.status_code == 422
+    errors = answer.json()["detail"]
+    found = {(e["node"], e["line"], e["message"].split(" found using")[0]) for e in errors}
+    assert found == {
+        ("rec", 11, "Input tag 'recordz'"),
+        ("intro", 7, "'next' leads to unknown node 'nowhere_node'"),
+        ("bye", 16, "prompt 'no_such_prompt' is missing in en-US, zh-CN"),
+    }
+    assert all(e["file"] == "flows/survey.yaml" and e["flow"] == "survey" for e in errors)
+    assert service.catalog.get("survey") == running
+
+
 async def test_only_admins_may_change_flows(
     services: list[Service], store: TicketStore, config: Path
 ) -> None:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import typer
+from typer.testing import CliRunner
+
+from ivr.cli import flows as flows_cli
+from ivr.config import PROJECT_DIR
 from ivr.flows.loader import FlowError
 from ivr.ids import Language
 from ivr.prompts.model import PromptCatalog, PromptSet, SayVoice
@@ -368,3 +374,57 @@ def test_subflows_running_each_other_in_a_circle(tmp_path: Path) -> None:
     messages = {(p.flow, p.message) for p in found}
     assert ("t", "sub-flows run each other in a circle: t -> u -> t") in messages
     assert ("u", "sub-flows run each other in a circle: u -> t -> u") in messages
+
+
+THREE_FAULTS = """
+name: t
+start: intro
+nodes:
+  intro:
+    type: say
+    prompt: goodbye
+    next: nowhere_node
+  rec:
+    type: recordz
+    prompt: goodbye
+  bye:
+    type: say
+    prompt: no_such_prompt
+    next: end
+  end:
+    type: hangup
+"""
+
+
+def three_faults(text: str) -> dict[str, tuple[int, str]]:
+    """node -> (line, message start) of the three faults of THREE_FAULTS as written."""
+    return {
+        "rec": (line_of(text, "rec:"), "Input tag 'recordz' found using 'type'"),
+        "intro": (line_of(text, "nowhere_node"), "'next' leads to unknown node 'nowhere_node'"),
+        "bye": (
+            line_of(text, "prompt: no_such_prompt"),
+            "prompt 'no_such_prompt' is missing in en-US, zh-CN",
+        ),
+    }
+
+
+def test_a_malformed_node_does_not_hide_a_missing_prompt(tmp_path: Path) -> None:
+    # Regression: an unknown node type used to skip the prompt checks of every other node.
+    shutil.copytree(PROJECT_DIR / "prompts", tmp_path / "prompts")
+    text = write(tmp_path / "flows", "t", THREE_FAULTS)
+    expected = three_faults(text)
+    prompts = catalog(**{lang: {"goodbye": "Bye."} for lang in ("en-US", "zh-CN")})
+    found = problems(tmp_path / "flows", prompts)
+    assert sorted(p.node or "" for p in found) == sorted(expected), [str(p) for p in found]
+    for problem in found:
+        line, message = expected[problem.node or ""]
+        assert (problem.flow, problem.line) == ("t", line)
+        assert problem.message.startswith(message)
+    # `ivr flows validate DIR` reads the shipped prompts and reports the same three.
+    app = typer.Typer()
+    flows_cli.register(app)
+    result = CliRunner().invoke(app, ["flows", "validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "3 problem(s)" in result.output
+    for node, (line, message) in expected.items():
+        assert f"t.yaml:{line}: t/{node}: {message}" in result.output

@@ -94,6 +94,10 @@ class TranscriptionPort(Protocol):
         """The finished outcome, or None while pending."""
         ...
 
+    def hears(self, language: Language) -> bool:
+        """Whether the configured engine has a model for `language`."""
+        ...
+
 
 @dataclass(frozen=True)
 class CallerHistory:

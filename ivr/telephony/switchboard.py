@@ -26,7 +26,7 @@ from ivr.flows.model import HoursNode, RecordNode
 from ivr.ids import Language, Topic
 from ivr.nlu.models import Behaviour
 from ivr.speech.models import TranscriptionOutcome, VoiceCues
-from ivr.telephony import connect, twiml
+from ivr.telephony import connect, heard, twiml
 from ivr.telephony.services import (
     FlowSource,
     HistoryPort,
@@ -226,6 +226,10 @@ class Switchboard:
         if not isinstance(node, RecordNode) or params.get("node") != state.node:
             await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
             return
+        if params.get("via") == "speech":
+            await heard.understood(self, step, node, params)
+            await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
+            return
         recording = params.get("RecordingUrl", "")
         state.node = node.next
         if params.get("empty") or not recording:
@@ -337,6 +341,8 @@ class Switchboard:
                     twiml.gather(
                         step.response, step.speaker, action, url=url, timeout_url=url + "&silence=1"
                     )
+                case engine.Record() if self._carrier_hears(state, action):
+                    heard.ask(step, action)
                 case engine.Record():
                     url = step.url("/twilio/record", flow=action.flow, node=action.node)
                     twiml.record(step.response, action, url=url)
@@ -360,6 +366,12 @@ class Switchboard:
                 case engine.Hangup():
                     step.response.hangup()
                     state.phase = Phase.ENDED
+
+    def _carrier_hears(self, state: CallState, action: engine.Record) -> bool:
+        """Whether to let the carrier recognise a description our engine cannot."""
+        node = self.config.flows[action.flow].nodes.get(action.node)
+        describing = isinstance(node, RecordNode) and node.purpose == "describe"
+        return describing and not self.transcription.hears(state.language)
 
     def bank_hours(self) -> HoursNode | None:
         """The bank's opening hours: the first hours check of the main flow."""

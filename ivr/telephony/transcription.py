@@ -33,3 +33,7 @@ class SpeechJobs:
     async def outcome(self, *, call_sid: str) -> TranscriptionOutcome | None:
         """The finished outcome, or None while the job runs."""
         return await jobs.transcription_outcome(self._redis, keys=self._keys, call_sid=call_sid)
+
+    def hears(self, language: Language) -> bool:
+        """Pocketsphinx ships English only; other engines come with the model configured."""
+        return language is Language.EN_US or self._settings.asr_engine != "sphinx"

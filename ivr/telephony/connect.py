@@ -336,6 +336,13 @@ async def call_ended(board: Switchboard, step: Step, params: Mapping[str, str]) 
     state.phase = Phase.ENDED
 
 
+async def leave_queue(board: Switchboard, step: Step, params: Mapping[str, str]) -> None:
+    """A waiting caller we have no state for (it expired, or Redis lost it): out of the
+    queue, whose action then starts the flow again for them, rather than silent loops."""
+    log.warning("queue step for unknown call %s: leaving the queue", step.state.call_sid)
+    step.response.leave()
+
+
 async def nothing(board: Switchboard, step: Step, params: Mapping[str, str]) -> None:
     """Answer with an empty document (status callbacks for unknown calls)."""
 

@@ -289,3 +289,15 @@ async def test_an_angry_caller_is_calmed_and_reaches_an_agent_who_can_de_escalat
     ticket = await ticket_of(service, record, csat=2)
     assert ticket["emotion"] == "angry" and ticket["emotion_intensity"] > 0.4
     assert ticket["topic"] == "complaint"
+
+
+async def test_a_waiting_caller_we_lost_track_of_leaves_the_queue_and_is_routed_again(
+    service: Service,
+) -> None:
+    await service.add_agent("gen", skills={"general": 3})
+    sid = "CA" + "f" * 32
+    wait = await _post(service, "/twilio/queue/wait", {**_call(sid), "QueuePosition": "1"})
+    assert wait.status_code == 200 and "<Leave" in wait.text
+    done = await _post(service, "/twilio/queue/done", {**_call(sid), "QueueResult": "leave"})
+    assert done.status_code == 200
+    assert "<Say" in done.text and "<Client>gen</Client>" in done.text

@@ -142,6 +142,7 @@ async def book_callback(
             "emotion": state.emotion,
             "due_at": callback.due_at,
             "agent_id": callback.agent_id,
+            "callback_id": callback.id,
         },
     )
     if announce:

@@ -51,6 +51,7 @@ class UnderstandingPort(Protocol):
 class CallbackPort(Protocol):
     """A booked callback, as routing reports it."""
 
+    id: str
     due_at: float
     agent_id: str | None
 

@@ -51,3 +51,16 @@ async def test_an_after_hours_callback_is_due_at_the_next_opening(
         assert f"at {opening.hour}:00" in said
     else:
         assert f"{opening.month}月{opening.day}日{opening.hour}点" in said
+
+
+async def test_routing_and_the_ticket_store_name_the_same_callback(service: Service) -> None:
+    record = await service.carrier().place_call([Press("1"), Press("2")])
+    ticket = await ticket_of(service, record, outcome="callback")
+    asked = next(e for e in ticket["events"] if e["type"] == "callback.requested")
+    async with service.api() as api:
+        listed = (await api.get("/api/callbacks")).json()
+    mine = [c for c in listed if c["ticket_id"] == ticket["id"]]
+    assert [c["id"] for c in mine] == [asked["data"]["callback_id"]]
+    routing = service.app.state.router
+    stored = await routing._redis.get(routing._keys.routing("callback", mine[0]["id"]))
+    assert stored is not None

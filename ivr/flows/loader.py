@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ivr.errors import ConfigError
+from ivr.errors import ProblemsError, placed
 from ivr.flows.model import Flow
 
 # The discriminator values pydantic puts into error locations of a node.
@@ -50,18 +50,15 @@ class FlowError(BaseModel):
     message: str
 
     def __str__(self) -> str:
-        place = self.file + (f":{self.line}" if self.line else "")
-        where = "/".join(part for part in (self.flow, self.node) if part)
-        return f"{place}: {where + ': ' if where else ''}{self.message}"
+        return placed(self.file, self.line, (self.flow, self.node), self.message)
 
 
-class FlowConfigError(ConfigError):
+class FlowConfigError(ProblemsError):
     """Flow files that cannot be used; `errors` lists every problem."""
 
     def __init__(self, errors: Iterable[FlowError]) -> None:
         self.errors = list(errors)
-        lines = "\n".join(f"  {error}" for error in self.errors)
-        super().__init__(f"{len(self.errors)} problem(s) in the flows:\n{lines}")
+        super().__init__(self.errors, what="flows")
 
 
 @dataclass

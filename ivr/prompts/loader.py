@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ivr.errors import ConfigError
+from ivr.errors import ProblemsError, placed
 from ivr.flows.loader import YamlDocument, parse_yaml
 from ivr.prompts.model import PromptCatalog, PromptSet
 
@@ -25,18 +25,15 @@ class LintError(BaseModel):
     message: str
 
     def __str__(self) -> str:
-        place = self.file + (f":{self.line}" if self.line else "")
-        where = "/".join(part for part in (self.language, self.id) if part)
-        return f"{place}: {where + ': ' if where else ''}{self.message}"
+        return placed(self.file, self.line, (self.language, self.id), self.message)
 
 
-class PromptConfigError(ConfigError):
+class PromptConfigError(ProblemsError):
     """Prompt files that cannot be used; `errors` lists every problem."""
 
     def __init__(self, errors: Iterable[LintError]) -> None:
         self.errors = list(errors)
-        lines = "\n".join(f"  {error}" for error in self.errors)
-        super().__init__(f"{len(self.errors)} problem(s) in the prompts:\n{lines}")
+        super().__init__(self.errors, what="prompts")
 
 
 def parse_prompt_set(text: str, *, source: str) -> tuple[PromptSet | None, list[LintError]]:

@@ -8,7 +8,6 @@ their language and is put through to the general queue.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import hashlib
@@ -25,8 +24,8 @@ from ivr.flows import engine
 from ivr.flows.model import HoursNode, RecordNode
 from ivr.ids import Language, Topic
 from ivr.nlu.models import Behaviour
-from ivr.speech.models import TranscriptionOutcome, VoiceCues
-from ivr.telephony import connect, heard, twiml
+from ivr.speech.models import VoiceCues
+from ivr.telephony import connect, recording, twiml
 from ivr.telephony.services import (
     FlowSource,
     HistoryPort,
@@ -43,7 +42,6 @@ log = logging.getLogger(__name__)
 MAIN_FLOW = "main"
 SURVEY_FLOW = "survey"
 GENERAL_QUEUE = "general"
-POLL_HOLD_SECONDS = 1.0  # how long one transcription poll waits inside the request
 Handler = Callable[[Step, Mapping[str, str]], Awaitable[None]]
 
 
@@ -215,107 +213,9 @@ class Switchboard:
             return engine.Speech(speech, confidence, reading, self.understanding.min_confidence)
         return engine.Silence()
 
-    async def recorded(self, step: Step, params: Mapping[str, str]) -> None:
-        """A `<Record>` finished: transcribe it while the caller hears "one moment"."""
-        state = step.state
-        if state.phase is Phase.VOICEMAIL:
-            await connect.voicemail_left(self, step, params)
-            return
-        flow = self.config.flows[state.flow]
-        node = flow.nodes.get(state.node)
-        if not isinstance(node, RecordNode) or params.get("node") != state.node:
-            await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
-            return
-        if params.get("via") == "speech":
-            await heard.understood(self, step, node, params)
-            await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
-            return
-        recording = params.get("RecordingUrl", "")
-        state.node = node.next
-        if params.get("empty") or not recording:
-            step.log("speech.failed", {"error": "nothing was recorded"})
-            await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
-            return
-        step.log(
-            "speech.recorded",
-            {
-                "node": params.get("node"),
-                "recording_url": recording,
-                "duration": params.get("RecordingDuration"),
-            },
-        )
-        await self.transcription.submit(
-            call_sid=state.call_sid, recording_url=recording, language=state.language
-        )
-        if node.purpose == "voicemail":
-            # A message is kept and transcribed for the ticket; the caller needn't wait,
-            # and the callback the saved-message prompt promises is booked for them.
-            await connect.book_callback(
-                self, step, topic=state.topic or Topic.GENERAL, announce=False
-            )
-            step.log(
-                "voicemail.left",
-                {"recording_url": recording, "duration": params.get("RecordingDuration")},
-            )
-            await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
-            return
-        state.phase = Phase.TRANSCRIBING
-        state.transcribe_deadline = step.now + self.settings.transcription_deadline_seconds
-        step.speaker.say(step.response, engine.Say("one_moment"))
-        self._poll_transcription(step)
-
-    def _poll_transcription(self, step: Step) -> None:
-        step.response.pause(length=1)
-        step.response.redirect(step.url("/twilio/transcribing"), method="POST")
-
-    async def transcribing(self, step: Step, params: Mapping[str, str]) -> None:
-        """Poll our own transcription until it is done or the deadline passes."""
-        state = step.state
-        if state.phase is not Phase.TRANSCRIBING:
-            await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
-            return
-        outcome = await self._await_transcript(
-            state.call_sid, until=min(time.time() + POLL_HOLD_SECONDS, state.transcribe_deadline)
-        )
-        if outcome is None and time.time() < state.transcribe_deadline:
-            self._poll_transcription(step)
-            return
-        state.phase = Phase.MENU
-        if outcome is None:
-            # Past the deadline: route with what we know; the transcript joins the
-            # ticket when the worker finishes.
-            step.log("error", {"where": "transcription", "message": "deadline passed"})
-        elif outcome.transcript is not None and outcome.transcript.text.strip():
-            transcript = outcome.transcript
-            state.utterances.append(transcript.text)
-            if transcript.cues is not None:
-                state.voice = transcript.cues.model_dump()
-            reading = self.understanding.read(
-                transcript.text,
-                state.language,
-                voice=transcript.cues,
-                behaviour=self.behaviour(state),
-            )
-            if reading.topic_confidence >= self.understanding.min_confidence:
-                state.topic = reading.topic
-                state.topic_confidence = reading.topic_confidence
-            state.emotion, state.emotion_intensity = reading.emotion, reading.emotion_intensity
-            step.log("nlu.read", reading.model_dump(mode="json"))
-        await self.perform(step, engine.resume(self.config.flows, state, now=_utc()))
-
-    async def _await_transcript(
-        self, call_sid: str, *, until: float
-    ) -> TranscriptionOutcome | None:
-        """The outcome, waiting for it a little inside this request.
-
-        Holding the request for up to a second routes the caller as soon as the
-        transcript lands, with far fewer carrier round trips than bare polling.
-        """
-        while True:
-            outcome = await self.transcription.outcome(call_sid=call_sid)
-            if outcome is not None or time.time() >= until:
-                return outcome
-            await asyncio.sleep(0.1)
+    async def resume(self, step: Step) -> None:
+        """Go on in the flow from the call's current node."""
+        await self.perform(step, engine.resume(self.config.flows, step.state, now=_utc()))
 
     async def _restart(self, step: Step, params: Mapping[str, str]) -> None:
         """A step for a call we don't know (expired, or never started): start again politely."""
@@ -342,7 +242,7 @@ class Switchboard:
                         step.response, step.speaker, action, url=url, timeout_url=url + "&silence=1"
                     )
                 case engine.Record() if self._carrier_hears(state, action):
-                    heard.ask(step, action)
+                    recording.ask_carrier(step, action)
                 case engine.Record():
                     url = step.url("/twilio/record", flow=action.flow, node=action.node)
                     twiml.record(step.response, action, url=url)

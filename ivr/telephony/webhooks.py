@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from ivr.api.deps import SettingsDep
 from ivr.calls.state import CallState
-from ivr.telephony import connect
+from ivr.telephony import connect, recording
 from ivr.telephony.signature import SignedParams, public_base_of, public_url_of
 from ivr.telephony.step import Step
 from ivr.telephony.switchboard import Switchboard
@@ -67,14 +67,6 @@ async def _gathered(board: Switchboard, step: Step, params: Mapping[str, str]) -
     await board.gathered(step, params)
 
 
-async def _recorded(board: Switchboard, step: Step, params: Mapping[str, str]) -> None:
-    await board.recorded(step, params)
-
-
-async def _transcribing(board: Switchboard, step: Step, params: Mapping[str, str]) -> None:
-    await board.transcribing(step, params)
-
-
 async def _transfer_done(board: Switchboard, step: Step, params: Mapping[str, str]) -> None:
     step.log("agent.result", {"agent_id": None, "dial_status": params.get("DialCallStatus")})
     connect.goodbye(step)
@@ -96,11 +88,11 @@ class Hook:
 HOOKS: tuple[Hook, ...] = (
     Hook("/voice", "voice", _incoming, "A call comes in (the number's Voice URL)."),
     Hook("/gather", "gather", _gathered, "Keys or speech from a `<Gather>`, or its timeout."),
-    Hook("/record", "record", _recorded, "A `<Record>` finished."),
+    Hook("/record", "record", recording.recorded, "A `<Record>` finished."),
     Hook(
         "/transcribing",
         "transcribing",
-        _transcribing,
+        recording.transcribing,
         "Polled while the caller's recording is transcribed.",
     ),
     Hook(

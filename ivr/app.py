@@ -13,17 +13,32 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
 from ivr import __version__
 from ivr.app_services import Services, start_services
 from ivr.config import Settings
 from ivr.errors import ConflictError, InvalidInputError, IvrError, NotFoundError
 from ivr.logs import configure_logging
+from ivr.telephony.front_door import CarrierFrontDoor
+from ivr.telephony.webhooks import HOOKS_BY_PATH
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+class HotlineApp(FastAPI):
+    """FastAPI with the carrier's front door: webhooks are answered before routing."""
+
+    front_door: CarrierFrontDoor | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        door = self.front_door
+        if door is not None and await door.answered(scope, receive, send):
+            return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> HotlineApp:
     """The service, configured from `settings` (the environment when None)."""
     settings = settings or Settings()
     configure_logging(settings.log_level)
@@ -34,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             services.install(app)
             yield
 
-    app = FastAPI(
+    app = HotlineApp(
         title="ivr",
         version=__version__,
         summary="Call handling for a bank's customer hotline.",
@@ -43,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     _add_routes(app)
     _add_error_handlers(app)
+    app.front_door = CarrierFrontDoor(app, HOOKS_BY_PATH)
     return app
 
 

@@ -90,7 +90,7 @@ class Switchboard:
         (default: an apology and the general queue). `cache=False` for polls, whose
         identical requests are not retries.
         """
-        fallback = fallback or self._apology
+        fallback = fallback or self.apology
         call_sid = params.get("CallSid", "")
         fingerprint = _fingerprint(url, params)
         if not call_sid:
@@ -149,7 +149,7 @@ class Switchboard:
     def _speaker(self, state: CallState) -> Speaker:
         return Speaker(prompts=self.config.prompts, language=state.language, calm=state.upset)
 
-    def _apology(self, state: CallState | None, base_url: str) -> str:
+    def apology(self, state: CallState | None, base_url: str) -> str:
         """An apology in the caller's language, then the general queue: never dead air."""
         language = state.language if state else Language.EN_US
         response = VoiceResponse()

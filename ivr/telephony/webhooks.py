@@ -5,58 +5,23 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, cast
+from typing import cast
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 
 from ivr.api.deps import SettingsDep
 from ivr.calls.state import CallState
 from ivr.telephony import connect, recording
-from ivr.telephony.signature import SignedParams, public_base_of, public_url_of
+from ivr.telephony.front_door import serve_hook
+from ivr.telephony.signature import InvalidSignature
 from ivr.telephony.step import Step
-from ivr.telephony.switchboard import Switchboard
+from ivr.telephony.switchboard import Handler, Switchboard
 from ivr.telephony.twiml import XML_CONTENT_TYPE
 
 router = APIRouter(prefix="/twilio", tags=["carrier webhooks"])
 
 
-async def get_switchboard(request: Request) -> Switchboard:
-    """The switchboard of this process."""
-    return cast(Switchboard, request.app.state.switchboard)
-
-
-SwitchboardDep = Annotated[Switchboard, Depends(get_switchboard)]
 BoardHandler = Callable[[Switchboard, Step, Mapping[str, str]], Awaitable[None]]
-
-
-async def _answer(
-    request: Request,
-    settings: SettingsDep,
-    board: Switchboard,
-    params: dict[str, str],
-    kind: str,
-    handler: BoardHandler,
-    *,
-    unknown: BoardHandler | None = None,
-    hold: bool = False,
-    cache: bool = True,
-) -> Response:
-    # Our own query parameters (flow, node, silence, ...) travel beside the carrier's.
-    merged = {**params, **{k: v for k, v in request.query_params.items() if k not in params}}
-    fallback: Callable[[CallState | None, str], str] | None = (
-        functools.partial(connect.hold, board=board) if hold else None
-    )
-    xml = await board.answer(
-        kind,
-        merged,
-        base_url=public_base_of(request, settings.public_url),
-        url=public_url_of(request, settings.public_url),
-        handler=functools.partial(handler, board),
-        unknown=functools.partial(unknown, board) if unknown else None,
-        fallback=fallback,
-        cache=cache,
-    )
-    return Response(content=xml, media_type=XML_CONTENT_TYPE)
 
 
 async def _incoming(board: Switchboard, step: Step, params: Mapping[str, str]) -> None:
@@ -83,6 +48,16 @@ class Hook:
     unknown: BoardHandler | None = None  # a call we have no state for (default: start again)
     hold: bool = False  # on failure, hold music rather than an apology and the queue
     cache: bool = True  # answer a carrier's retry from the cache
+
+    def bound(self, board: Switchboard) -> Handler:
+        return functools.partial(self.handler, board)
+
+    def bound_unknown(self, board: Switchboard) -> Handler | None:
+        return functools.partial(self.unknown, board) if self.unknown else None
+
+    def fallback(self, board: Switchboard) -> Callable[[CallState | None, str], str] | None:
+        """What the caller hears when anything fails (None: the switchboard's apology)."""
+        return functools.partial(connect.hold, board=board) if self.hold else None
 
 
 HOOKS: tuple[Hook, ...] = (
@@ -146,21 +121,20 @@ HOOKS: tuple[Hook, ...] = (
 )
 
 
+HOOKS_BY_PATH = {hook.path: hook for hook in HOOKS}
+
+
 def _endpoint(hook: Hook) -> Callable[..., Awaitable[Response]]:
-    async def endpoint(
-        request: Request, params: SignedParams, settings: SettingsDep, board: SwitchboardDep
-    ) -> Response:
-        return await _answer(
-            request,
-            settings,
-            board,
-            params,
-            hook.kind,
-            hook.handler,
-            unknown=hook.unknown,
-            hold=hook.hold,
-            cache=hook.cache,
-        )
+    async def endpoint(request: Request, settings: SettingsDep) -> Response:
+        # Reached for a body the front door leaves alone (not urlencoded); same answer.
+        board = cast(Switchboard, request.app.state.switchboard)
+        form = await request.form()
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        try:
+            xml = await serve_hook(hook, board, request, fields, settings)
+        except InvalidSignature as exc:
+            raise HTTPException(status_code=403, detail=str(exc)) from exc
+        return Response(content=xml, media_type=XML_CONTENT_TYPE)
 
     endpoint.__doc__ = hook.doc
     return endpoint

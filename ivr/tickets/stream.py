@@ -22,7 +22,7 @@ class EventLog:
 
     def __init__(self, *, redis: aioredis.Redis, keys: Keys) -> None:
         self._redis = redis
-        self._stream = keys.events_stream()
+        self.stream = keys.events_stream()
 
     async def append(self, events: Sequence[CallEvent]) -> None:
         """Add `events` to the stream in one round trip."""
@@ -35,4 +35,4 @@ class EventLog:
     def stage(self, pipe: Pipeline, events: Sequence[CallEvent]) -> None:
         """Queue `events` on a pipeline the caller executes (with its other writes)."""
         for event in events:
-            pipe.xadd(self._stream, {STREAM_FIELD: event.model_dump_json()})
+            pipe.xadd(self.stream, {STREAM_FIELD: event.model_dump_json()})

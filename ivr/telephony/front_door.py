@@ -1,0 +1,155 @@
+"""The carrier's front door: answers `POST /twilio/<hook>` straight from ASGI.
+
+Every webhook of every call comes through here, so its per-request cost is the
+service's throughput. FastAPI's dependency solving, routing over every API
+route and multipart-capable form parsing cost more than the menu step itself;
+a carrier's webhook needs none of it: one urlencoded body, one signature, one
+switchboard answer. The FastAPI routes in `webhooks.py` stay (they document the
+hooks in OpenAPI and take any body Starlette can parse); both call `serve_hook`,
+so the two doors answer alike.
+
+Anything this door does not recognise (another path or method, another content
+type, the service not started yet) goes on to FastAPI unchanged. `HotlineApp`
+(ivr/app.py) opens this door before its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.types import Message, Receive, Scope, Send
+
+from ivr.telephony.signature import (
+    InvalidSignature,
+    public_base_of,
+    public_url_of,
+    verified_params,
+)
+from ivr.telephony.twiml import XML_CONTENT_TYPE
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from ivr.config import Settings
+    from ivr.telephony.switchboard import Switchboard
+    from ivr.telephony.webhooks import Hook
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/twilio"
+FORM_TYPE = b"application/x-www-form-urlencoded"
+MAX_BODY_BYTES = 1 << 20  # a carrier's form is a few hundred bytes; 10 kB of speech fits easily
+
+
+class CarrierFrontDoor:
+    """Answers the carrier's webhooks of `app` before FastAPI sees them."""
+
+    def __init__(self, app: FastAPI, hooks: Mapping[str, Hook]) -> None:
+        self.app = app
+        self.hooks = dict(hooks)
+
+    async def answered(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer `scope` if it is a carrier webhook this door takes; False to pass it on."""
+        hook = self._hook_for(scope)
+        state = self.app.state
+        board: Switchboard | None = getattr(state, "switchboard", None)
+        if hook is None or board is None:  # not ours, or not started: FastAPI decides
+            return False
+        body = await _read_body(receive)
+        if body is None:
+            await _send(send, 413, b'{"detail":"request body too large"}', b"application/json")
+            return True
+        request = Request(scope)
+        form = dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True, errors="replace"))
+        try:
+            xml = await serve_hook(hook, board, request, form, state.settings)
+        except InvalidSignature as exc:
+            detail = json.dumps({"detail": str(exc)}).encode()
+            await _send(send, 403, detail, b"application/json")
+            return True
+        except Exception:  # never a 500 to the carrier: the caller hears an apology
+            log.exception(
+                "webhook %s failed before the switchboard (CallSid %s)",
+                hook.kind,
+                form.get("CallSid", "?"),
+            )
+            fallback = hook.fallback(board) or board.apology
+            xml = fallback(None, public_base_of(request, state.settings.public_url))
+        await _send(send, 200, xml.encode(), XML_CONTENT_TYPE.encode())
+        return True
+
+    def _hook_for(self, scope: Scope) -> Hook | None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return None
+        path: str = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        if not path.startswith(PREFIX):
+            return None
+        hook = self.hooks.get(path[len(PREFIX) :])
+        if hook is None:
+            return None
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                return hook if value.split(b";")[0].strip().lower() == FORM_TYPE else None
+        return None
+
+
+async def serve_hook(
+    hook: Hook, board: Switchboard, request: Request, form: Mapping[str, str], settings: Settings
+) -> str:
+    """Check the signature, then let the switchboard answer: the TwiML to send.
+
+    Raises InvalidSignature (a 403, nothing changes) for a wrong or missing signature.
+    """
+    url = public_url_of(request, settings.public_url)
+    signature = request.headers.get("X-Twilio-Signature", "")
+    params = verified_params(url, form, signature, settings.ensure_auth_token())
+    # Our own query parameters (flow, node, silence, ...) travel beside the carrier's.
+    merged = {**params, **{k: v for k, v in request.query_params.items() if k not in params}}
+    return await board.answer(
+        hook.kind,
+        merged,
+        base_url=public_base_of(request, settings.public_url),
+        url=url,
+        handler=hook.bound(board),
+        unknown=hook.bound_unknown(board),
+        fallback=hook.fallback(board),
+        cache=hook.cache,
+    )
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message: Message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _send(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

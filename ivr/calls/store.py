@@ -4,6 +4,7 @@ Each round trip is one Lua script (EVALSHA): the lock, the cached answer and the
 state come back together, and the state, events, answer and unlock go together.
 One command instead of a pipeline of seven is most of what a webhook spends on
 Redis in our own process (packing and parsing), and Redis runs each atomically.
+The scripts of concurrent webhooks share round trips (`batching.ScriptBatcher`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import asyncio
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 
+from ivr.calls.batching import Arg, LuaScript, ScriptBatcher
 from ivr.calls.state import CallState
 from ivr.keys import Keys
 from ivr.tickets.events import CallEvent
@@ -26,21 +29,21 @@ if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) 
 return 0
 """
 # KEYS: lock, reply (or ''), state.  ARGV: token, lock ms.  -> {held, cached answer, state}
-_OPEN = """
+_OPEN = LuaScript("""
 local held = redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
 local cached = false
 if KEYS[2] ~= '' then cached = redis.call('get', KEYS[2]) end
 return {held, cached, redis.call('get', KEYS[3])}
-"""
+""")
 # KEYS: state, stream, reply (or ''), lock.  ARGV: state, ttl, reply ttl, token (or ''),
 # reply, then one JSON event each.
-_CLOSE = """
+_CLOSE = LuaScript("""
 redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2])
 for i = 6, #ARGV do redis.call('xadd', KEYS[2], '*', 'event', ARGV[i]) end
 if KEYS[3] ~= '' then redis.call('set', KEYS[3], ARGV[5], 'EX', ARGV[3]) end
 if ARGV[4] ~= '' and redis.call('get', KEYS[4]) == ARGV[4] then redis.call('del', KEYS[4]) end
 return 1
-"""
+""")
 
 REPLY_TTL_SECONDS = 600
 LOCK_MS = 10_000
@@ -67,8 +70,7 @@ class CallStore:
         self._redis = redis
         self._keys = keys
         self._ttl = ttl_seconds
-        self._open = redis.register_script(_OPEN)
-        self._close = redis.register_script(_CLOSE)
+        self._scripts = ScriptBatcher(redis)
 
     async def load(self, call_sid: str) -> CallState | None:
         """The call's state, or None for an unknown or expired call."""
@@ -93,7 +95,8 @@ class CallStore:
             self._keys.call(call_sid),
         ]
         while True:
-            held, cached, raw = await self._open(keys=keys, args=[token, LOCK_MS])
+            reply = await self._scripts.run(_OPEN, keys, [token, LOCK_MS])
+            held, cached, raw = cast(tuple[int, bytes | None, bytes | None], reply)
             if held or loop.time() >= deadline:
                 break
             await asyncio.sleep(0.02)
@@ -125,7 +128,7 @@ class CallStore:
             self._keys.call_reply(state.call_sid, fingerprint) if reply is not None else "",
             self._keys.call_lock(opened.call_sid),
         ]
-        args: list[str | int] = [
+        args: list[Arg] = [
             state.model_dump_json(),
             self._ttl,
             REPLY_TTL_SECONDS,
@@ -133,7 +136,7 @@ class CallStore:
             reply or "",
             *(event.model_dump_json() for event in new_events),
         ]
-        await self._close(keys=keys, args=args)
+        await self._scripts.run(_CLOSE, keys, args)
 
     async def release(self, opened: OpenStep) -> None:
         """Let go of the call's lock without saving (the webhook failed)."""

@@ -196,6 +196,17 @@ class PrivateRedis:
             raise
         return self.url
 
+    def exited(self) -> bool:
+        """True when the server was started and has since died (not stopped by us)."""
+        return self._process is not None and self._process.poll() is not None
+
+    def revive(self) -> None:
+        """Start the server again on the same port, from its append-only data."""
+        if self._process is None or self._process.poll() is None:
+            return
+        self._process.wait()
+        self._launch(self.binary or find_redis_server())
+
     def _take_lock(self) -> None:
         # Two servers writing one append-only file would corrupt it.
         lock = (self.dir / "lock").open("a+")

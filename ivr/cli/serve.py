@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -154,7 +155,7 @@ def run(*, host: str, port: int, workers: int) -> None:
     base_url = local_base_url(settings, host, port)
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     private = None if settings.redis_url else PrivateRedis(data_dir=settings.data_dir)
-    persister: subprocess.Popen[bytes] | None = None
+    watchdog: Watchdog | None = None
     try:
         if private is None:
             check_reachable(settings.redis_url)
@@ -171,7 +172,8 @@ def run(*, host: str, port: int, workers: int) -> None:
         ):
             typer.echo(line)
         # One persister process for all web workers: no webhook waits on ticket-store work.
-        persister = start_persister()
+        watchdog = Watchdog(private)
+        watchdog.start()
         os.environ["IVR_IN_PROCESS_PERSISTER"] = "false"
         uvicorn.run(
             APP_FACTORY,
@@ -182,16 +184,63 @@ def run(*, host: str, port: int, workers: int) -> None:
             log_level=settings.log_level.lower(),
         )
     finally:
-        if persister is not None:
-            stop_process(persister)
+        if watchdog is not None:
+            watchdog.stop()
         if private is not None:
             private.stop()
         signal.signal(signal.SIGTERM, previous)
 
 
+class Watchdog(threading.Thread):
+    """Keeps `ivr serve`'s helpers alive: the persister process and the private Redis.
+
+    Either may die under it (the OOM killer, an operator's kill): calls would go on
+    being answered while their events piled up unsaved, or every webhook would
+    apologise. Each is started again within a second, Redis on the same port from
+    its append-only data, so the web workers reconnect to the same URL.
+    """
+
+    def __init__(self, private: PrivateRedis | None, *, every: float = 1.0) -> None:
+        super().__init__(name="ivr-watchdog", daemon=True)
+        self.private = private
+        self.every = every
+        self.persister = start_persister()
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.wait(self.every):
+            try:
+                self._check()
+            except Exception as exc:  # keep watching; say why this round failed
+                typer.echo(f"ivr serve: could not restart a helper: {exc}", err=True)
+
+    def _check(self) -> None:
+        if self.private is not None and self.private.exited():
+            typer.echo("ivr serve: the private redis-server exited; starting it again", err=True)
+            self.private.revive()
+        if self.persister.poll() is not None and not self._stopping.is_set():
+            typer.echo(
+                f"ivr serve: the persister exited ({self.persister.returncode}); starting it again",
+                err=True,
+            )
+            self.persister = start_persister()
+
+    def stop(self) -> None:
+        """Stop watching, then stop the persister (Redis is stopped by its owner)."""
+        self._stopping.set()
+        if self.is_alive():
+            self.join(timeout=10)
+        stop_process(self.persister)
+
+
 def start_persister() -> subprocess.Popen[bytes]:
     """`ivr persister` as a child process that dies with this one."""
-    return subprocess.Popen([sys.executable, "-m", "ivr", "persister"], preexec_fn=die_with_parent)
+    # Its own session: a Ctrl-C in the terminal reaches `ivr serve`, which stops it in order.
+    return subprocess.Popen(
+        [sys.executable, "-m", "ivr", "persister"],
+        preexec_fn=die_with_parent,
+        start_new_session=True,
+    )
 
 
 def stop_process(process: subprocess.Popen[bytes], *, timeout: float = 15.0) -> None:

@@ -365,3 +365,66 @@ def test_recordings_from_this_machine_are_trusted_only_while_local() -> None:
         "127.0.0.1"
         not in Settings(public_url="https://x.example", _env_file=None).allowed_recording_hosts
     )
+
+
+def _children_running(parent: int, argv_part: str) -> list[int]:
+    """Pids of live processes whose parent is `parent` and whose command line has `argv_part`."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            argv = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat[1]) == parent and stat[0] != "Z" and argv_part in argv:
+            pids.append(int(proc.name))
+    return pids
+
+
+def _eventually(check: Callable[[], bool], within: float = 30.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.slow
+def test_a_killed_private_redis_or_persister_is_started_again(
+    service_factory: ServiceFactory,
+) -> None:
+    service = service_factory()
+    service.wait_healthy()
+    token = (service.data_dir / "twilio_auth_token").read_text().strip()
+    [redis_pid] = _redis_servers_under(service.data_dir)
+    [persister_pid] = _children_running(service.process.pid, "ivr persister")
+
+    os.kill(redis_pid, signal.SIGKILL)
+    os.kill(persister_pid, signal.SIGKILL)
+    assert _eventually(lambda: _redis_servers_under(service.data_dir) not in ([], [redis_pid]))
+    assert _eventually(
+        lambda: _children_running(service.process.pid, "ivr persister") not in ([], [persister_pid])
+    )
+    service.wait_healthy()
+    # A call is answered by the menu again (not the apology), and its events reach the
+    # ticket store through the new persister.
+    answer = _post_voice(service.base, token)
+    assert answer.status_code == 200 and "<Gather" in answer.text, answer.text
+    sid = answer.request.content.decode().split("CallSid=")[1].split("&")[0]
+    env = _clean_env(service.data_dir)
+
+    def ticket_saved() -> bool:
+        shown = subprocess.run(
+            [str(IVR), "tickets", "list", "--json"], env=env, capture_output=True, text=True
+        )
+        return sid in shown.stdout
+
+    assert _eventually(ticket_saved), service.output()
+    printed = service.output()
+    assert "redis-server exited; starting it again" in printed
+    assert "persister exited" in printed
+    assert service.terminate() == 0, printed
+    assert _redis_servers_under(service.data_dir) == []

@@ -21,15 +21,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
-from ivr.telephony.signature import (
-    InvalidSignature,
-    public_base_of,
-    public_url_of,
-    verified_params,
-)
+from ivr.telephony.signature import InvalidSignature, carrier_urls, verified_params
 from ivr.telephony.twiml import XML_CONTENT_TYPE
 
 if TYPE_CHECKING:
@@ -64,10 +58,9 @@ class CarrierFrontDoor:
         if body is None:
             await _send(send, 413, b'{"detail":"request body too large"}', b"application/json")
             return True
-        request = Request(scope)
         form = dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True, errors="replace"))
         try:
-            xml = await serve_hook(hook, board, request, form, state.settings)
+            xml = await serve_hook(hook, board, scope, form, state.settings)
         except InvalidSignature as exc:
             detail = json.dumps({"detail": str(exc)}).encode()
             await _send(send, 403, detail, b"application/json")
@@ -79,7 +72,7 @@ class CarrierFrontDoor:
                 form.get("CallSid", "?"),
             )
             fallback = hook.fallback(board) or board.apology
-            xml = fallback(None, public_base_of(request, state.settings.public_url))
+            xml = fallback(None, carrier_urls(scope, state.settings.public_url)[1])
         await _send(send, 200, xml.encode(), XML_CONTENT_TYPE.encode())
         return True
 
@@ -102,21 +95,26 @@ class CarrierFrontDoor:
 
 
 async def serve_hook(
-    hook: Hook, board: Switchboard, request: Request, form: Mapping[str, str], settings: Settings
+    hook: Hook, board: Switchboard, scope: Scope, form: Mapping[str, str], settings: Settings
 ) -> str:
     """Check the signature, then let the switchboard answer: the TwiML to send.
 
     Raises InvalidSignature (a 403, nothing changes) for a wrong or missing signature.
     """
-    url = public_url_of(request, settings.public_url)
-    signature = request.headers.get("X-Twilio-Signature", "")
+    url, base_url = carrier_urls(scope, settings.public_url)
+    signature = ""
+    for name, value in scope["headers"]:
+        if name == b"x-twilio-signature":
+            signature = value.decode("latin-1")
+            break
     params = verified_params(url, form, signature, settings.ensure_auth_token())
     # Our own query parameters (flow, node, silence, ...) travel beside the carrier's.
-    merged = {**params, **{k: v for k, v in request.query_params.items() if k not in params}}
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    merged = {**params, **{k: v for k, v in query if k not in params}}
     return await board.answer(
         hook.kind,
         merged,
-        base_url=public_base_of(request, settings.public_url),
+        base_url=base_url,
         url=url,
         handler=hook.bound(board),
         unknown=hook.bound_unknown(board),

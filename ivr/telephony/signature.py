@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping
 
 from fastapi import Request
+from starlette.types import Scope
 from twilio.request_validator import RequestValidator, compare
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,20 @@ def public_url_of(request: Request, public_base: str) -> str:
 def public_base_of(request: Request, configured: str) -> str:
     """The base URL for links we put in TwiML: IVR_PUBLIC_URL, else how we were reached."""
     return configured or str(request.base_url).rstrip("/")
+
+
+def carrier_urls(scope: Scope, configured: str) -> tuple[str, str]:
+    """(the URL the carrier requested, the base URL for TwiML links) of a webhook.
+
+    With IVR_PUBLIC_URL set (any real deployment) both come straight from the ASGI
+    scope, as Starlette would build them; otherwise from how we were reached.
+    """
+    if not configured:
+        request = Request(scope)
+        return public_url_of(request, ""), public_base_of(request, "")
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    query = scope.get("query_string", b"").decode()
+    return configured + path + ("?" + query if query else ""), configured
 
 
 class InvalidSignature(Exception):

@@ -131,7 +131,7 @@ def _endpoint(hook: Hook) -> Callable[..., Awaitable[Response]]:
         form = await request.form()
         fields = {key: value for key, value in form.items() if isinstance(value, str)}
         try:
-            xml = await serve_hook(hook, board, request, fields, settings)
+            xml = await serve_hook(hook, board, request.scope, fields, settings)
         except InvalidSignature as exc:
             raise HTTPException(status_code=403, detail=str(exc)) from exc
         return Response(content=xml, media_type=XML_CONTENT_TYPE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,9 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.calls.state import CallState
 from ivr.telephony.twiml import Speaker
 from ivr.tickets.events import CallEvent, event_id
+
+# A query pair that urlencode would leave as it is (ids and numbers).
+_PLAIN = re.compile(r"[A-Za-z0-9_.\-]+=[A-Za-z0-9_.\-]*")
 
 
 @dataclass
@@ -33,6 +37,9 @@ class Step:
         identical silence) differs from a carrier's retry of this one.
         """
         query["s"] = self.state.seq
+        pairs = [f"{k}={v}" for k, v in query.items()]
+        if all(_PLAIN.fullmatch(pair) for pair in pairs):  # ids and numbers: nothing to quote
+            return f"{self.base_url}{path}?{'&'.join(pairs)}"
         return f"{self.base_url}{path}?{urlencode(query)}"
 
     def log(self, kind: str, data: dict[str, Any]) -> None:

@@ -131,11 +131,19 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
             persister = Persister(redis=redis, keys=keys, store=tickets)
             services.tasks.append(asyncio.create_task(persister.run(stop), name="persister"))
         services.tasks.append(
-            asyncio.create_task(_every(TICK_SECONDS, router.tick, stop), name="routing-clock")
+            asyncio.create_task(
+                _every(TICK_SECONDS, router.tick, stop, name="routing clock"), name="routing-clock"
+            )
         )
         services.tasks.append(
             asyncio.create_task(
-                _every(2.0, lambda: catalog.reload_if_stale(redis, keys), stop), name="flow-reload"
+                _every(
+                    2.0,
+                    lambda: catalog.reload_if_stale(redis, keys),
+                    stop,
+                    name="flow reload",
+                ),
+                name="flow-reload",
             )
         )
         if settings.in_process_worker:
@@ -149,13 +157,37 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
             await _finish(services.tasks)
 
 
-async def _every(seconds: float, job: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
-    """Run `job` every `seconds` until `stop`; a failure is logged and the loop goes on."""
+async def _every(
+    seconds: float,
+    job: Callable[[], Awaitable[object]],
+    stop: asyncio.Event,
+    *,
+    name: str = "background job",
+    quiet_seconds: float = 60.0,
+) -> None:
+    """Run `job` every `seconds` until `stop`; failures are logged and the loop goes on.
+
+    While a job keeps failing (Redis down), its traceback is logged once, then a line
+    every `quiet_seconds` saying how many runs failed, then once when it recovers.
+    """
+    failures = 0
+    last_said = 0.0
+    loop = asyncio.get_running_loop()
     while not stop.is_set():
         try:
             await job()
-        except Exception:
-            log.exception("background job failed")
+        except Exception as exc:
+            failures += 1
+            if failures == 1:
+                log.exception("%s failed", name)
+                last_said = loop.time()
+            elif loop.time() - last_said >= quiet_seconds:
+                log.error("%s still failing (%d runs so far): %s", name, failures, exc)
+                last_said = loop.time()
+        else:
+            if failures:
+                log.warning("%s works again after %d failed runs", name, failures)
+            failures = 0
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=seconds)
 

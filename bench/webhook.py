@@ -240,13 +240,16 @@ def main() -> None:
         env.update(
             IVR_TWILIO_AUTH_TOKEN=TOKEN,
             IVR_PUBLIC_URL=f"http://127.0.0.1:{ivr_port}",
-            IVR_REDIS_URL=os.environ.get("IVR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
             IVR_REDIS_PREFIX=f"ivr-bench:{uuid.uuid4().hex[:8]}:",
             IVR_DATA_DIR=str(Path(tmp) / "var"),
             IVR_CACHE_DIR=str(ROOT / "var" / "cache"),
             IVR_LOG_LEVEL="WARNING",
         )
-        # `ivr serve`, as deployed: web workers plus its separate persister process.
+        # `ivr serve` as the README starts it: its own private Redis (reached by a Unix
+        # socket), web workers and the persister process. IVR_BENCH_REDIS_URL points
+        # it at another Redis instead.
+        if os.environ.get("IVR_BENCH_REDIS_URL"):
+            env["IVR_REDIS_URL"] = os.environ["IVR_BENCH_REDIS_URL"]
         ivr = [str(Path(sys.executable).with_name("ivr")), "serve", "--workers", str(args.workers)]
         service = start([*ivr, "--port", str(ivr_port)], env, ivr_port, ROOT)
         bare = start([*uvicorn, "--port", str(bare_port), "bare_app:app"], env, bare_port, bare_dir)

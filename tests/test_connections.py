@@ -60,6 +60,30 @@ async def test_private_redis_answers_and_stops(tmp_path: Path, keys: Keys) -> No
     assert (tmp_path / "redis" / "redis.log").exists()
 
 
+async def test_private_redis_is_reached_by_its_owner_only_unix_socket(
+    tmp_path: Path, keys: Keys
+) -> None:
+    with PrivateRedis(data_dir=tmp_path) as server:
+        assert server.local_url == f"unix://{tmp_path.resolve()}/redis/redis.sock?db=0"
+        assert (tmp_path / "redis" / "redis.sock").stat().st_mode & 0o777 == 0o700
+        client = redis_client(server.local_url)
+        tcp = redis_client(server.url)
+        try:
+            await wait_until_ready(client)
+            await client.set(keys.prefix + "probe", b"over the socket")
+            assert await tcp.get(keys.prefix + "probe") == b"over the socket"
+        finally:
+            await client.aclose()
+            await tcp.aclose()
+
+
+def test_a_data_dir_too_deep_for_a_socket_falls_back_to_tcp(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    with PrivateRedis(data_dir=deep) as server:
+        assert server.socket_path is None
+        assert server.local_url == server.url and server.url.startswith("redis://127.0.0.1:")
+
+
 async def test_data_survives_a_restart(tmp_path: Path, keys: Keys) -> None:
     """Agents and pending events are written to the append-only file in the data dir."""
     with PrivateRedis(data_dir=tmp_path) as first:

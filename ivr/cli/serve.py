@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -22,6 +23,7 @@ from ivr.connections import PrivateRedis, check_reachable, die_with_parent, reda
 from ivr.errors import ConfigError, UnavailableError
 
 APP_FACTORY = "ivr.app:create_app"
+PERSISTER_NICENESS = 10
 # Exit status for "the configuration is wrong", as click uses for bad usage.
 EXIT_CONFIG = 2
 _LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -159,7 +161,10 @@ def run(*, host: str, port: int, workers: int) -> None:
     try:
         if private is None:
             check_reachable(settings.redis_url)
-        redis_url = private.start() if private is not None else settings.redis_url
+        if private is not None:
+            private.start()
+        # Web workers, persister and transcription reach a private Redis by its Unix socket.
+        redis_url = private.local_url if private is not None else settings.redis_url
         # Every worker process reads its Settings from this environment.
         os.environ["IVR_REDIS_URL"] = redis_url
         _export(settings)
@@ -238,9 +243,20 @@ def start_persister() -> subprocess.Popen[bytes]:
     # Its own session: a Ctrl-C in the terminal reaches `ivr serve`, which stops it in order.
     return subprocess.Popen(
         [sys.executable, "-m", "ivr", "persister"],
-        preexec_fn=die_with_parent,
+        preexec_fn=_persister_child,
         start_new_session=True,
     )
+
+
+def _persister_child() -> None:
+    """In the persister before exec: die with us, and yield the CPU to the web workers.
+
+    Callers waiting for their next prompt come first; under a burst the stream
+    (durable in Redis) grows for a moment and the persister catches up after.
+    """
+    die_with_parent()
+    with contextlib.suppress(OSError):
+        os.nice(PERSISTER_NICENESS)
 
 
 def stop_process(process: subprocess.Popen[bytes], *, timeout: float = 15.0) -> None:

@@ -15,6 +15,11 @@ from ivr.tickets.models import Call, Callback, CallbackStatus, Outcome, Ticket, 
 from ivr.tickets.redact import mask_digits, redact_data
 
 ANSWERED_DIAL = frozenset({"completed", "answered"})
+# A ticket keeps the first and the last steps of a long menu path or transcript with a
+# count of those between: every event stays in the call's event log, and a caller who
+# presses * for an hour does not make each of their events cost more than the last.
+KEEP_FIRST = 60
+KEEP_LAST = 60
 ABANDON_REASONS = frozenset({"abandoned", "hangup", "caller_hangup", "timeout"})
 
 
@@ -37,7 +42,22 @@ def _add_transcript(ticket: Ticket, at: float, text: Any, source: str, node: Any
     if not isinstance(text, str) or not text.strip():
         return
     entry = {"at": at, "source": source, "text": text, "node": node}
-    ticket.transcripts = sorted([*(ticket.transcripts or []), entry], key=lambda e: e["at"])
+    ticket.transcripts = bounded(
+        sorted([*(ticket.transcripts or []), entry], key=lambda e: e["at"]),
+        lambda n: {"source": "summary", "text": f"[{n} more entries in the event log]"},
+    )
+
+
+def bounded(
+    entries: list[dict[str, Any]], marker: Callable[[int], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """`entries` (by time) cut to the first and last ones and a marker counting the rest."""
+    if len(entries) <= KEEP_FIRST + 1 + KEEP_LAST:
+        return entries
+    middle = entries[KEEP_FIRST:-KEEP_LAST]
+    skipped = sum(int(e.get("skipped", 1)) for e in middle)
+    summary = {"at": middle[-1]["at"], **marker(skipped), "skipped": skipped}
+    return [*entries[:KEEP_FIRST], summary, *entries[-KEEP_LAST:]]
 
 
 def _set_outcome(ticket: Ticket, outcome: Outcome) -> None:
@@ -59,7 +79,10 @@ def _language(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
 
 def _menu(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
     step = {"at": at, "node": d.get("node"), "flow": d.get("flow")}
-    t.menu_path = sorted([*(t.menu_path or []), step], key=lambda s: s["at"])
+    t.menu_path = bounded(
+        sorted([*(t.menu_path or []), step], key=lambda s: s["at"]),
+        lambda n: {"node": f"({n} more steps)", "flow": None},
+    )
 
 
 def _input(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:

@@ -285,3 +285,48 @@ async def test_migrations_build_exactly_the_models_and_upgrade_step_by_step(db_u
     finally:
         await engine.dispose()
     assert diff == []
+
+
+async def test_a_very_long_call_keeps_its_first_and_last_steps_and_counts_the_rest(
+    store: TicketStore,
+) -> None:
+    sid = "CA" + "l" * 32
+    t0 = 1_800_000_000.0
+    events = [
+        CallEvent(
+            id=event_id(sid, "start"),
+            call_sid=sid,
+            at=t0,
+            type="call.started",
+            data={"caller": "+14155550100"},
+        )
+    ]
+    for i in range(400):
+        at = t0 + 1 + i
+        events.append(
+            CallEvent(
+                id=event_id(sid, f"m{i}"),
+                call_sid=sid,
+                at=at,
+                type="menu.entered",
+                data={"node": f"n{i}", "flow": "main"},
+            )
+        )
+        events.append(
+            CallEvent(
+                id=event_id(sid, f"k{i}"),
+                call_sid=sid,
+                at=at + 0.5,
+                type="menu.input",
+                data={"node": f"n{i}", "digits": "*"},
+            )
+        )
+    for start in range(0, len(events), 37):  # in batches, as the persister stores them
+        await store.persist(events[start : start + 37])
+    t = await store.get(sid)
+    assert t.menu_path[:3] == ["n0", "n1", "n2"]
+    assert t.menu_path[-2:] == ["n398", "n399"]
+    assert "(280 more steps)" in t.menu_path and len(t.menu_path) == 121
+    texts = [e["text"] for e in t.transcripts]
+    assert texts[0] == "[keys] *" and "[280 more entries in the event log]" in texts
+    assert len(t.events) == len(events)  # every step is still in the call's event log

@@ -18,8 +18,8 @@ ANSWERED_DIAL = frozenset({"completed", "answered"})
 # A ticket keeps the first and the last steps of a long menu path or transcript with a
 # count of those between: every event stays in the call's event log, and a caller who
 # presses * for an hour does not make each of their events cost more than the last.
-KEEP_FIRST = 60
-KEEP_LAST = 60
+KEEP_FIRST = 25
+KEEP_LAST = 25
 ABANDON_REASONS = frozenset({"abandoned", "hangup", "caller_hangup", "timeout"})
 
 

@@ -47,6 +47,11 @@ def _voice(**changes: float) -> VoiceCues:
         ("我现在就要，马上处理", Emotion.AGITATED),
         ("what's my balance", Emotion.NEUTRAL),
         ("I'd like to speak to a manager", Emotion.NEUTRAL),
+        # A threat to take the money elsewhere is anger, though it names "all my money".
+        ("I'm going to move all my money to another bank if this isn't sorted", Emotion.ANGRY),
+        ("I'm worried, all my money was in that account", Emotion.ANXIOUS),
+        ("I'm struggling to keep up with my mortgage payments", Emotion.SAD),
+        ("这个月的贷款还不上了，能不能延期", Emotion.SAD),
     ],
 )
 def test_text_reads(text: str, emotion: Emotion) -> None:

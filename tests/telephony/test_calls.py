@@ -7,7 +7,9 @@ and routing; only the carrier (Twilio) is simulated, as it documents itself.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -263,6 +265,37 @@ async def test_a_multipart_webhook_gets_the_same_answer_as_a_urlencoded_one(
         answers.append(answer.text)
         assert await service.app.state.switchboard.calls.load(sid) is not None
     assert answers[0] == answers[1]
+
+
+async def test_a_form_with_a_charset_and_chinese_speech_is_read_by_the_front_door(
+    service: Service,
+) -> None:
+    signer = RequestValidator(service.settings.twilio_auth_token)
+    sid = "CA" + "u" * 32
+    base = service.settings.public_url
+
+    async def post(client: httpx.AsyncClient, url: str, **extra: str) -> str:
+        params = {**_call(sid), "CallerCity": "São Paulo", **extra}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+            "X-Twilio-Signature": signer.compute_signature(url, params),
+            "I-Twilio-Idempotency-Token": "abc123",
+        }
+        answer = await client.post(url, content=urlencode(params).encode(), headers=headers)
+        assert answer.status_code == 200, answer.text
+        found = re.search(r'<Gather action="([^"]+)"', answer.text)
+        return found.group(1).replace("&amp;", "&") if found else answer.text
+
+    async with httpx.AsyncClient(transport=service.transport) as client:
+        language = await post(client, f"{base}/twilio/voice")
+        menu = await post(client, language, Digits="2")
+        said = await post(
+            client, menu, SpeechResult="我的信用卡丢了，请帮我挂失", Confidence="0.92"
+        )
+    assert "银行卡安全团队" in said  # the lost-card path, in Mandarin
+    state = await service.app.state.switchboard.calls.load(sid)
+    assert state is not None and state.language == "zh-CN"
+    assert state.topic == "lost_stolen_card"
 
 
 async def test_an_oversized_webhook_body_is_refused_and_changes_nothing(

@@ -48,10 +48,13 @@ class ScriptBatcher:
         self._redis = redis
         self._queue: list[_Queued] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def run(self, script: LuaScript, keys: Sequence[Arg], args: Sequence[Arg]) -> object:
         """The script's reply; raises what Redis raised for this call."""
         loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # calls queued on a loop that has since closed are dropped
+            self._loop, self._queue = loop, []
         future: asyncio.Future[object] = loop.create_future()
         if not self._queue:
             loop.call_soon(self._flush)

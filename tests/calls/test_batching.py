@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 
 import redis.asyncio as aioredis
@@ -83,3 +84,29 @@ async def test_a_lone_call_goes_out_without_waiting_for_company(redis: aioredis.
     batcher = ScriptBatcher(redis)
     reply = await asyncio.wait_for(batcher.run(FAIL_ON_NEGATIVE, [], [1]), timeout=5)
     assert reply == b"1"
+
+
+def test_a_batcher_outlives_its_event_loop(redis_prefix: str) -> None:
+    # A call queued on a loop that closed before its batch went out must not stall the
+    # next loop's calls (each test, and each restart of a worker, runs a new loop).
+    client = aioredis.Redis.from_url(REDIS_URL)
+    batcher = ScriptBatcher(client)
+    first = asyncio.new_event_loop()
+
+    async def queue_then_stop() -> None:
+        step = batcher.run(INCR, [f"{redis_prefix}x"], [1])
+        step.send(None)  # runs up to its await: the call is queued and its flush scheduled
+        step.close()
+        first.stop()  # ... and the loop ends before the flush runs
+
+    with contextlib.suppress(RuntimeError):
+        first.run_until_complete(queue_then_stop())
+    first.close()
+
+    async def later() -> object:
+        try:
+            return await asyncio.wait_for(batcher.run(INCR, [f"{redis_prefix}y"], [5]), 5)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(later()) == 5

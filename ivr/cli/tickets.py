@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import typer
+import yaml
 
 from ivr.api.auth import Role
 from ivr.config import Settings
-from ivr.errors import IvrError
+from ivr.errors import IvrError, NotFoundError
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy and Alembic: imported when a command runs
     from ivr.tickets.store import TicketStore
@@ -233,6 +234,13 @@ def token_create(
     ttl_days: Annotated[float | None, typer.Option(help="expire after this many days")] = None,
 ) -> None:
     """Print a new API token (shown once; only its hash is kept)."""
+    if agent is not None and not _agent_known(agent):
+        typer.echo(
+            f"warning: no agent {agent!r} in routing/agents.yaml or in the roster this machine"
+            " can reach; add the agent (ivr agents add, or POST /api/agents) before the token"
+            " is used",
+            err=True,
+        )
     ttl = ttl_days * 86400 if ttl_days else None
     token, record = _with_store(
         lambda store: store.create_token(role, agent_id=agent, ttl_seconds=ttl)
@@ -241,6 +249,53 @@ def token_create(
     typer.echo(
         f"token id {record.id} role {record.role}" + (f" agent {agent}" if agent else ""), err=True
     )
+
+
+def _agent_known(agent_id: str) -> bool:
+    """Whether `agent_id` is in routing/agents.yaml or in the roster in Redis.
+
+    Redis is IVR_REDIS_URL, else the private Redis of a running `ivr serve` (its socket in
+    the data dir). A Redis that cannot be reached counts as not knowing the agent.
+    """
+    from ivr.connections import PrivateRedis, redis_client
+    from ivr.keys import Keys
+    from ivr.routing.policy import load_policy
+    from ivr.routing.roster import SeedFile
+    from ivr.routing.router import Router
+
+    settings = Settings()
+    try:
+        seed = SeedFile.model_validate(
+            yaml.safe_load((settings.routing_dir / "agents.yaml").read_text(encoding="utf-8"))
+        )
+        if any(a.id == agent_id for a in seed.agents):
+            return True
+    except (OSError, ValueError, yaml.YAMLError):
+        pass
+    socket = PrivateRedis(data_dir=settings.data_dir).socket_path
+    url = settings.redis_url or (f"unix://{socket}?db=0" if socket and socket.exists() else "")
+    if not url:
+        return False
+
+    async def in_roster() -> bool:
+        client = redis_client(url)
+        try:
+            router = Router(
+                redis=client,
+                keys=Keys(prefix=settings.redis_prefix),
+                policy=load_policy(settings.routing_dir / "policy.yaml"),
+            )
+            await router.agents.get(agent_id)
+            return True
+        except NotFoundError:
+            return False
+        finally:
+            await client.aclose()
+
+    try:
+        return asyncio.run(asyncio.wait_for(in_roster(), timeout=3))
+    except Exception:  # an unreachable Redis: say what we know; the token is made anyway
+        return False
 
 
 @token_app.command("list")

@@ -14,6 +14,7 @@ from ivr.api.auth import hash_token
 from ivr.cli import app
 from ivr.tickets.events import CallEvent, event_id
 from ivr.tickets.store import TicketStore
+from tests.conftest import REDIS_URL
 
 SID = "CA" + "c" * 32
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z, in the past
@@ -104,3 +105,24 @@ def test_callbacks_due_and_done(db: str) -> None:
     assert runner.invoke(app, ["callbacks", "done", callback_id]).exit_code == 0
     assert runner.invoke(app, ["callbacks", "due"]).stdout == ""
     assert runner.invoke(app, ["callbacks", "done", "nope"]).exit_code == 1
+
+
+def test_an_agent_token_for_an_agent_nobody_knows_warns_and_is_still_made(
+    db: str, monkeypatch: pytest.MonkeyPatch, redis_prefix: str
+) -> None:
+    monkeypatch.setenv("IVR_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("IVR_REDIS_PREFIX", redis_prefix)
+    runner = CliRunner()
+    seeded = runner.invoke(app, ["token", "create", "--role", "agent", "--agent", "amy"])
+    assert seeded.exit_code == 0 and "warning" not in seeded.stderr  # in routing/agents.yaml
+
+    unknown = runner.invoke(app, ["token", "create", "--role", "agent", "--agent", "zed"])
+    assert unknown.exit_code == 0 and unknown.stdout.strip()
+    assert "warning: no agent 'zed'" in unknown.stderr
+
+    added = runner.invoke(
+        app, ["agents", "add", "zed", "--name", "Zed", "--skill", "general=3", "--lang", "en-US"]
+    )
+    assert added.exit_code == 0, added.output
+    known = runner.invoke(app, ["token", "create", "--role", "agent", "--agent", "zed"])
+    assert known.exit_code == 0 and "warning" not in known.stderr  # now in the roster

@@ -105,9 +105,11 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
         await router.start()
         await router.agents.seed_from_file(settings.routing_dir / "agents.yaml")
         events = EventLog(redis=redis, keys=keys)
+        calls = CallStore(redis=redis, keys=keys, ttl_seconds=settings.call_ttl_seconds)
+        stack.push_async_callback(calls.aclose)
         switchboard = Switchboard(
             settings=settings,
-            calls=CallStore(redis=redis, keys=keys, ttl_seconds=settings.call_ttl_seconds),
+            calls=calls,
             config=catalog,
             understanding=understanding,
             router=router,

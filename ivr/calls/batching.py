@@ -3,23 +3,41 @@
 Under load, dozens of calls step at once in one process, and each step's two
 scripts cost more in the round trip (a send, a wake-up, a future) than in
 Redis. `ScriptBatcher.run` queues the call; everything queued while the event
-loop works through its ready callbacks goes out as one pipeline when they are
+loop works through its ready callbacks goes out as one write when they are
 done. A lone call goes out on the very next loop turn, so a quiet service
 answers as fast as before. Each script stays atomic in Redis, and the commands
-of one pipeline run in order on one connection.
+of one connection run in order.
+
+The batches travel on a connection of the batcher's own (`_Wire`), spoken with
+hiredis directly: one write per batch, replies matched to callers in order, and
+the next batch sent without waiting for the last one's replies. redis-py's
+pipeline (a pooled connection, command objects, its locks and retries per
+batch) cost more than our whole menu step besides; it stays the route for TLS
+connections, and for loading a script that Redis has forgotten.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import hashlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
+import hiredis
 import redis.asyncio as aioredis
-from redis.exceptions import NoScriptError
+from redis.asyncio.connection import SSLConnection, UnixDomainSocketConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 Arg = str | int | bytes
+
+REPLY_TIMEOUT_SECONDS = 10.0  # a Redis that stops answering fails its calls, never hangs them
+CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -42,33 +60,93 @@ class _Queued:
 
 
 class ScriptBatcher:
-    """Runs Lua scripts by EVALSHA, batching the ones queued in the same loop turn."""
+    """Runs Lua scripts by EVALSHA, batching the ones queued in the same loop turn.
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    `direct=False` sends the batches through redis-py's pipeline instead of the
+    batcher's own connection (the default only for TLS).
+    """
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        *,
+        direct: bool | None = None,
+        reply_timeout: float = REPLY_TIMEOUT_SECONDS,
+    ) -> None:
         self._redis = redis
+        self._reply_timeout = reply_timeout
+        pool = redis.connection_pool
+        self._direct = (
+            not issubclass(pool.connection_class, SSLConnection) if direct is None else direct
+        )
         self._queue: list[_Queued] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._wire: _Wire | None = None
 
     async def run(self, script: LuaScript, keys: Sequence[Arg], args: Sequence[Arg]) -> object:
         """The script's reply; raises what Redis raised for this call."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # calls queued on a loop that has since closed are dropped
             self._loop, self._queue = loop, []
+            self._abandon_wire()
         future: asyncio.Future[object] = loop.create_future()
         if not self._queue:
             loop.call_soon(self._flush)
         self._queue.append(_Queued(script, keys, args, future))
         return await future
 
+    async def aclose(self) -> None:
+        """Close the batcher's own connection (calls still waiting hear ConnectionError)."""
+        self._abandon_wire()
+
     def _flush(self) -> None:
         batch, self._queue = self._queue, []
-        if batch:
-            task = asyncio.get_running_loop().create_task(self._send(batch))
-            self._tasks.add(task)  # keep a reference until it is done
-            task.add_done_callback(self._tasks.discard)
+        if not batch:
+            return
+        wire = self._wire
+        if self._direct and wire is not None and wire.open:
+            wire.send(batch, self._on_noscript)  # the usual case: no task, no await
+            return
+        send = self._connect_and_send if self._direct else self._send_by_pipeline
+        task = asyncio.get_running_loop().create_task(send(batch))
+        self._tasks.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._tasks.discard)
 
-    async def _send(self, batch: list[_Queued]) -> None:
+    # ---- our own connection ------------------------------------------------------------
+
+    async def _connect_and_send(self, batch: list[_Queued]) -> None:
+        try:
+            wire = await self._connected()
+        except Exception as exc:  # unreachable: every call in the batch hears it
+            _fail(batch, exc)
+            return
+        wire.send(batch, self._on_noscript)
+
+    async def _connected(self) -> _Wire:
+        wire = self._wire
+        if wire is None or wire.closed:  # the first batch connects; later ones wait for it
+            pool = self._redis.connection_pool
+            wire = self._wire = _Wire(
+                pool.connection_kwargs, pool.connection_class, reply_timeout=self._reply_timeout
+            )
+        await wire.ready
+        return wire
+
+    def _abandon_wire(self) -> None:
+        wire, self._wire = self._wire, None
+        if wire is not None:
+            wire.close()
+
+    def _on_noscript(self, item: _Queued) -> None:
+        """Redis restarted or was flushed: load the script again and retry this call."""
+        task = asyncio.get_running_loop().create_task(self._reload_and_retry(item))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ---- redis-py's pipeline (TLS) -----------------------------------------------------
+
+    async def _send_by_pipeline(self, batch: list[_Queued]) -> None:
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for item in batch:
@@ -77,14 +155,12 @@ class ScriptBatcher:
                     )
                 replies = await pipe.execute(raise_on_error=False)
         except Exception as exc:  # the connection failed: every call in the batch hears it
-            for item in batch:
-                if not item.future.done():
-                    item.future.set_exception(exc)
+            _fail(batch, exc)
             return
         for item, reply in zip(batch, replies, strict=True):
             if item.future.done():  # its webhook was cancelled meanwhile
                 continue
-            if isinstance(reply, NoScriptError):  # Redis restarted or was flushed
+            if isinstance(reply, NoScriptError):
                 await self._reload_and_retry(item)
             elif isinstance(reply, BaseException):
                 item.future.set_exception(reply)
@@ -103,3 +179,173 @@ class ScriptBatcher:
             return
         if not item.future.done():
             item.future.set_result(reply)
+
+
+def _fail(batch: Sequence[_Queued], exc: BaseException) -> None:
+    for item in batch:
+        if not item.future.done():
+            item.future.set_exception(exc)
+
+
+def _encode(value: Arg) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode()
+
+
+def _command(*parts: Arg) -> bytes:
+    """One command in RESP, as Redis reads it."""
+    out = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        data = _encode(part)
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
+def _evalsha(item: _Queued) -> bytes:
+    return _command("EVALSHA", item.script.sha, len(item.keys), *item.keys, *item.args)
+
+
+def _error(reply: hiredis.ReplyError) -> ResponseError:
+    message = str(reply)
+    if message.startswith("NOSCRIPT"):
+        return NoScriptError(message)
+    return ResponseError(message.removeprefix("ERR "))
+
+
+class _Wire(asyncio.Protocol):
+    """One connection to Redis: batches written as they come, replies matched in order."""
+
+    def __init__(
+        self, settings: dict[str, Any], connection_class: type[Any], *, reply_timeout: float
+    ) -> None:
+        self._reader = hiredis.Reader()
+        self._reply_timeout = reply_timeout
+        self._transport: asyncio.Transport | None = None
+        self._waiting: collections.deque[tuple[_Queued, float]] = collections.deque()
+        self._on_noscript: Any = None
+        self._timer: asyncio.TimerHandle | None = None
+        self.closed = False
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self.ready: asyncio.Task[None] = loop.create_task(self._connect(settings, connection_class))
+
+    @property
+    def open(self) -> bool:
+        return self._transport is not None and not self.closed
+
+    async def _connect(self, settings: dict[str, Any], connection_class: type[Any]) -> None:
+        timeout = settings.get("socket_connect_timeout") or CONNECT_TIMEOUT_SECONDS
+        try:
+            async with asyncio.timeout(timeout):
+                if issubclass(connection_class, UnixDomainSocketConnection):
+                    await self._loop.create_unix_connection(lambda: self, settings["path"])
+                else:
+                    host, port = settings.get("host", "localhost"), settings.get("port", 6379)
+                    await self._loop.create_connection(lambda: self, host, port)
+            await self._introduce(settings)
+        except Exception as exc:
+            self.close()
+            if isinstance(exc, RedisConnectionError | ResponseError):
+                raise
+            raise RedisConnectionError(f"Error connecting to Redis: {exc}") from exc
+
+    async def _introduce(self, settings: dict[str, Any]) -> None:
+        """AUTH, SELECT and CLIENT SETNAME, as redis-py's own connections do."""
+        commands: list[bytes] = []
+        password, username = settings.get("password"), settings.get("username")
+        if password:
+            commands.append(
+                _command("AUTH", username, password) if username else _command("AUTH", password)
+            )
+        if settings.get("db"):
+            commands.append(_command("SELECT", settings["db"]))
+        if settings.get("client_name"):
+            commands.append(_command("CLIENT", "SETNAME", settings["client_name"]))
+        futures = [self._loop.create_future() for _ in commands]
+        if not futures:
+            return
+        self._send_raw(commands, futures)
+        for reply in await asyncio.gather(*futures):
+            if isinstance(reply, BaseException):
+                raise reply
+
+    def _send_raw(self, commands: list[bytes], futures: list[asyncio.Future[object]]) -> None:
+        assert self._transport is not None
+        now = time.monotonic()
+        for future in futures:
+            self._waiting.append((_Queued(_NO_SCRIPT, (), (), future), now))
+        self._transport.write(b"".join(commands))
+        self._arm_timer()
+
+    def send(self, batch: list[_Queued], on_noscript: Any) -> None:
+        """Write the batch's commands; each call's future gets its own reply."""
+        transport = self._transport
+        if transport is None or self.closed:
+            _fail(batch, RedisConnectionError("Connection to Redis closed"))
+            return
+        self._on_noscript = on_noscript
+        now = time.monotonic()
+        self._waiting.extend((item, now) for item in batch)
+        transport.write(b"".join([_evalsha(item) for item in batch]))
+        self._arm_timer()
+
+    def _arm_timer(self) -> None:
+        if self._timer is None:
+            tick = min(1.0, self._reply_timeout / 2)
+            self._timer = self._loop.call_later(tick, self._check_overdue)
+
+    def _check_overdue(self) -> None:
+        self._timer = None
+        if not self._waiting:
+            return
+        if time.monotonic() - self._waiting[0][1] > self._reply_timeout:
+            self._lost(RedisTimeoutError("Redis did not answer in time"))
+            return
+        self._arm_timer()
+
+    # ---- asyncio.Protocol --------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
+
+    def data_received(self, data: bytes) -> None:
+        reader = self._reader
+        reader.feed(data)
+        waiting = self._waiting
+        while (reply := reader.gets()) is not False:
+            if not waiting:  # a reply nobody asked for: the stream is out of step
+                self._lost(RedisConnectionError("unexpected reply from Redis"))
+                return
+            item, _ = waiting.popleft()
+            if item.future.done():  # its webhook was cancelled meanwhile
+                continue
+            if isinstance(reply, hiredis.ReplyError):
+                error = _error(reply)
+                if isinstance(error, NoScriptError) and item.script is not _NO_SCRIPT:
+                    self._on_noscript(item)
+                else:
+                    item.future.set_exception(error)
+            else:
+                item.future.set_result(reply)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost(RedisConnectionError(f"Connection to Redis lost: {exc or 'closed'}"))
+
+    def _lost(self, error: Exception) -> None:
+        self.closed = True
+        transport, self._transport = self._transport, None
+        if transport is not None:
+            with contextlib.suppress(Exception):
+                transport.abort()
+        waiting, self._waiting = self._waiting, collections.deque()
+        _fail([item for item, _ in waiting], error)
+
+    def close(self) -> None:
+        self._lost(RedisConnectionError("Connection to Redis closed"))
+        if not self.ready.done():
+            with contextlib.suppress(Exception):
+                self.ready.cancel()
+
+
+_NO_SCRIPT = LuaScript("")  # the calls of `_introduce`, which are not scripts

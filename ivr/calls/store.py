@@ -72,6 +72,10 @@ class CallStore:
         self._ttl = ttl_seconds
         self._scripts = ScriptBatcher(redis)
 
+    async def aclose(self) -> None:
+        """Close the connection the store's scripts travel on."""
+        await self._scripts.aclose()
+
     async def load(self, call_sid: str) -> CallState | None:
         """The call's state, or None for an unknown or expired call."""
         return _parse(await self._redis.get(self._keys.call(call_sid)))

@@ -187,19 +187,15 @@ def _fail(batch: Sequence[_Queued], exc: BaseException) -> None:
             item.future.set_exception(exc)
 
 
-def _encode(value: Arg) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    return str(value).encode()
-
-
 def _command(*parts: Arg) -> bytes:
     """One command in RESP, as Redis reads it."""
-    out = [b"*%d\r\n" % len(parts)]
+    out = bytearray(b"*%d\r\n" % len(parts))
     for part in parts:
-        data = _encode(part)
-        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(out)
+        data = part if isinstance(part, bytes) else str(part).encode()
+        out += b"$%d\r\n" % len(data)
+        out += data
+        out += b"\r\n"
+    return bytes(out)
 
 
 def _evalsha(item: _Queued) -> bytes:

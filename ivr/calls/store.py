@@ -10,6 +10,8 @@ The scripts of concurrent webhooks share round trips (`batching.ScriptBatcher`).
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -89,7 +91,7 @@ class CallStore:
         in time we go on without it: a caller who hears something slightly out of order
         beats one who hears dead air.
         """
-        token = secrets.token_hex(8)
+        token = _lock_token()
         lock = self._keys.call_lock(call_sid)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_seconds
@@ -148,6 +150,23 @@ class CallStore:
             await self._redis.eval(  # type: ignore[misc]
                 _UNLOCK, 1, self._keys.call_lock(opened.call_sid), opened.token
             )
+
+
+_token_source: tuple[int, str, itertools.count[int]] = (0, "", itertools.count())
+
+
+def _lock_token() -> str:
+    """A token unique to this lock-taking: the process's random prefix and a counter.
+
+    Only the holder's token may release a lock. A counter spares each webhook a
+    call for random bytes; the prefix is drawn again in a forked child.
+    """
+    global _token_source
+    pid, prefix, counter = _token_source
+    if pid != os.getpid():
+        pid, prefix, counter = os.getpid(), secrets.token_hex(6), itertools.count()
+        _token_source = (pid, prefix, counter)
+    return f"{prefix}{next(counter):x}"
 
 
 def _parse(raw: bytes | str | None) -> CallState | None:

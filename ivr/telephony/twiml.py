@@ -6,13 +6,14 @@ given call state is deterministic and tests can compare it exactly.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Gather as TwimlGather
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Say, VoiceResponse
 
 from ivr.flows import engine
 from ivr.ids import Language
@@ -48,11 +49,8 @@ class Speaker:
         )
         for language in languages:
             voice = self.prompts.sets[language].say
-            target.say(
-                self.text(action.prompt, action.params, language=language),
-                voice=voice.voice,
-                language=voice.language,
-            )
+            text = self.text(action.prompt, action.params, language=language)
+            target.append(_said(text, voice.voice, voice.language))
 
     def gather_language(self) -> str:
         """The carrier's speech-recognition code for the call's language."""
@@ -61,6 +59,25 @@ class Speaker:
     def _all_languages_first_current(self) -> list[Language]:
         rest = [lang for lang in self.prompts.sets if lang != self.language]
         return [self.language, *rest]
+
+
+class _SaidOnce(Say):  # type: ignore[misc]  # twilio has no type hints
+    """A `<Say>` shared by every response that says it, its XML written once.
+
+    Menus say the same few prompts over and over; building and escaping them anew
+    for each webhook was a good part of its cost. Nothing nests inside a Say, so one
+    instance serves them all.
+    """
+
+    def __init__(self, message: str, voice: str, language: str) -> None:
+        super().__init__(message, voice=voice, language=language)
+        self.xml = ""
+        self.xml = _written(self)
+
+
+@functools.lru_cache(maxsize=2048)
+def _said(message: str, voice: str, language: str) -> _SaidOnce:
+    return _SaidOnce(message, voice, language)
 
 
 def gather(
@@ -157,7 +174,16 @@ def render(response: VoiceResponse) -> str:
     return "".join(out)
 
 
+def _written(node: TwiML) -> str:
+    out: list[str] = []
+    _write(node, out)
+    return "".join(out)
+
+
 def _write(node: TwiML, out: list[str]) -> None:
+    if isinstance(node, _SaidOnce) and node.xml:
+        out.append(node.xml)
+        return
     out.append("<" + node.name)
     for key in sorted(node.attrs):
         value = node.attrs[key]

@@ -84,20 +84,21 @@ def gather(
     response: VoiceResponse, speaker: Speaker, action: engine.Gather, *, url: str, timeout_url: str
 ) -> None:
     """A `<Gather>` for an input node, then a redirect taken when the caller is silent."""
+    # TwiML's own (camelCase) attribute names: the builder passes them through as they are.
     attrs: dict[str, Any] = {
         "input": action.input,
         "action": url,
         "method": "POST",
         "timeout": action.timeout,
-        "action_on_empty_result": False,
+        "actionOnEmptyResult": False,
     }
     if action.num_digits == 1:
-        attrs["num_digits"] = 1
+        attrs["numDigits"] = 1
     else:
-        attrs["finish_on_key"] = "#"
+        attrs["finishOnKey"] = "#"
     if "speech" in action.input:
         attrs["language"] = speaker.gather_language()
-        attrs["speech_timeout"] = "auto"
+        attrs["speechTimeout"] = "auto"
         if action.hints:
             attrs["hints"] = ", ".join(action.hints)
     node = response.gather(**attrs)

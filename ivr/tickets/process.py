@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 
@@ -33,6 +34,7 @@ async def run_persister(settings: Settings, *, stop: asyncio.Event | None = None
         try:
             persister = Persister(redis=redis, keys=Keys(prefix=settings.redis_prefix), store=store)
             log.info("persister %s started", persister.consumer)
+            gc.freeze()  # what start-up built stays: the collector need not walk it again
             await persister.run(stop)
             return persister.stored
         finally:

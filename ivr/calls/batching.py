@@ -223,13 +223,15 @@ class _Wire(asyncio.Protocol):
         self._on_noscript: Any = None
         self._timer: asyncio.TimerHandle | None = None
         self.closed = False
+        self._introduced = False
         loop = asyncio.get_running_loop()
         self._loop = loop
         self.ready: asyncio.Task[None] = loop.create_task(self._connect(settings, connection_class))
 
     @property
     def open(self) -> bool:
-        return self._transport is not None and not self.closed
+        """Connected and introduced (AUTH, SELECT done): batches may go straight out."""
+        return self._introduced and self._transport is not None and not self.closed
 
     async def _connect(self, settings: dict[str, Any], connection_class: type[Any]) -> None:
         timeout = settings.get("socket_connect_timeout") or CONNECT_TIMEOUT_SECONDS
@@ -241,6 +243,7 @@ class _Wire(asyncio.Protocol):
                     host, port = settings.get("host", "localhost"), settings.get("port", 6379)
                     await self._loop.create_connection(lambda: self, host, port)
             await self._introduce(settings)
+            self._introduced = True
         except Exception as exc:
             self.close()
             if isinstance(exc, RedisConnectionError | ResponseError):

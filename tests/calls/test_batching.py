@@ -240,3 +240,24 @@ def test_the_service_event_loop_uvloop_carries_the_batches(redis_prefix: str) ->
             await client.aclose()
 
     assert sorted(uvloop.run(scenario())) == list(range(1, 21))  # type: ignore[type-var]
+
+
+async def test_calls_made_while_connecting_wait_for_the_database_to_be_selected(
+    redis_prefix: str,
+) -> None:
+    # Batches flushed between the socket connecting and SELECT being answered must not
+    # run on database 0.
+    client = aioredis.Redis.from_url(REDIS_URL.rsplit("/", 1)[0] + "/3")
+    batcher = ScriptBatcher(client, direct=True)
+    key = f"{redis_prefix}connecting"
+    calls: list[asyncio.Task[object]] = []
+    try:
+        for _ in range(200):
+            calls.append(asyncio.create_task(batcher.run(INCR, [key], [1])))
+            await asyncio.sleep(0)  # one loop turn: a flush of its own
+        await asyncio.gather(*calls)
+        assert await client.get(key) == b"200"
+    finally:
+        await client.delete(key)
+        await batcher.aclose()
+        await client.aclose()

@@ -58,7 +58,7 @@ def _patterns() -> tuple[_Pattern, ...]:
         if english:
             out.append(_Pattern(entry, re.compile(rf"\b(?:{'|'.join(english)})\b"), False))
         if chinese:
-            out.append(_Pattern(entry, re.compile("|".join(map(re.escape, chinese))), True))
+            out.append(_Pattern(entry, re.compile("|".join(chinese)), True))
     return tuple(out)
 
 

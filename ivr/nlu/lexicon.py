@@ -3,7 +3,8 @@
 Entries are regular expressions over the folded text (lower case, simplified
 Chinese, contractions expanded; see `ivr.nlu.text.fold`), so traditional
 characters and "can't"/"cannot" need no entries of their own. English entries
-match on word boundaries; Chinese entries match anywhere.
+match on word boundaries; Chinese entries match anywhere, so a Chinese pattern
+that allows a gap ("老公.{0,4}走了") must stay narrow enough not to span clauses.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"frustrat(?:ed|ing)", r"had enough", r"fuming", r"enraged", r"what the hell",
             r"are you kidding", r"cheated", r"lied to me", r"waste of (?:my )?time",
             r"wasting my time", r"you people", r"sick of (?:this|you)",
+            r"(?:so|completely|totally|absolutely|just) done with", r"nonsense",
+            r"joke of a", r"what a joke", r"a (?:bloody |total |complete )?shambles",
+            r"(?:bunch of|you) clowns", r"(?:what|who) do you think you are", r"fed up with",
+            # Blame on the bank, not "I messed up my PIN".
+            r"(?:you|they|your)(?: \w+){0,4} (?:messed|screwed|mucked|botched)", r"had it with",
         ),
         chinese=(
             "生气", "气死", "愤怒", "火大", "离谱", "过分", "受够", "垃圾", "废物", "破银行",
@@ -52,6 +58,9 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             "什么鬼", "太差", "差劲", "态度恶劣", "恶劣", "最烂", "最差", "你们到底", "到底能不能",
             "到底怎么回事", "态度很差", "气愤", "火冒三丈", "骗人", "忽悠", "耍我", "什么态度",
             "浪费我时间", "浪费时间", "有病", "烦不烦", "不耐烦", "乱收费", "乱扣",
+            "一点用[都也]没有", "有什么用(?!途|处)", "要你们何用", "服了你们", "真是服了", "我服了",
+            "[都也]办不好", "做不好", "干什么吃的", "怎么做事的", "烂银行", "烂服务", "好烂",
+            "真烂", "很烂", "太扯", "扯淡", "凭什么", "黑心",
         ),
     ),
     LexiconEntry(
@@ -69,12 +78,15 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"keep(?:s)? (?:charging|happening)",
             r"it(?:'s| has| is) been (?:over |more than )?\w+ (?:weeks?|months?)",
             r"again and again", r"every single time", r"still not fixed", r"still has not been",
+            r"(?:nobody|no one) (?:ever )?(?:bothers?|bothered|cares?|cared|listens?|listened)",
+            r"(?:the|for the) (?:\w+ )?(?:third|fourth|fifth|sixth|tenth|umpteenth) time",
         ),
         chinese=(
-            "不满", "很失望", "太失望", "打了好几次", "打了很多次", "打了五次", "打了三次",
-            "等了半天", "等了一个小时", "等了好久", "第三次", "一直没人", "没人理", "没人管",
-            "又是这样", "每次都", "还没解决", "等了三个星期", "等了两个星期", "等了几个星期",
-            "等了一个月", "等了好几个月", "等了好几天", "到现在还没",
+            "不满", "很失望", "太失望",
+            "打了(?:好几|很多|好多|几|[两三四五六七八九十\\d]+)[次通遍]",
+            "等了半天", "等了好久", "第[三四五六七八九十]次", "一直没人", "没人理", "没人管",
+            "又是这样", "每次都", "还没解决", "到现在还没", "还是没人", "没人处理", "没人回",
+            "等了(?:好|半|一|两|三|四|五|六|七|八|九|十|几|好几|\\d+)+个?(?:小时|天|星期|礼拜|周|月)",
         ),
         negatable=False,
     ),
@@ -122,11 +134,16 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"what a (?:great|wonderful|fantastic) (?:service|bank|job)",
             r"(?:great|wonderful|fantastic|amazing) service,? (?:really|as usual|again)",
             r"love (?:being|waiting) (?:on hold|kept waiting)", r"(?:i )?love waiting",
-            r"thanks for wasting",
+            r"thanks for wasting", r"thanks for (?:\w+ ){1,2}nothing",
+            r"(?:oh|well|wow),? (?:fantastic|terrific|marvell?ous|super|nice one|awesome|amazing)",
+            r"(?:great|wonderful|fantastic|brilliant|lovely|perfect|terrific|marvell?ous),? "
+            r"(?:another|again|yet another|once again)",
+            r"what a (?:surprise|shock)", r"surprise,? surprise", r"really know how to",
         ),
         chinese=(
             "呵呵", "真是谢谢你们", "谢谢你们啊", "服务真好啊", "真是好样的", "真棒啊", "太好了又",
-            "可真行", "真有你们的", "效率真高啊", "真厉害啊",
+            "可真行", "真有你们的", "效率真高啊", "真厉害啊", "真是太好了又", "好棒棒",
+            "真是佩服", "佩服佩服",
         ),
         negatable=False,
     ),
@@ -140,16 +157,24 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"|freeze|frozen|help|send|sent|give|get|call|connect|put|transfer(?:red)?|pay|paid"
             r"|move|sort(?:ed)?|answer|here|back|now) (?:\w+ ){0,3}right (?:now|away)",
             r"immediately", r"asap", r"as soon as possible",
-            r"urgent(?:ly)?", r"hurry(?: up)?", r"this (?:minute|instant)", r"now now",
+            # "not urgent", "no hurry": a calm caller saying there is no rush.
+            r"(?<!not )(?<!nothing )(?<!not very )urgent(?:ly)?",
+            r"(?<!not in a )(?<!no )(?<!not in any )hurry(?: up)?",
+            r"this (?:minute|instant)", r"now now",
             r"quick(?:ly)?,? (?:please|now)", r"emergency", r"can not wait", r"no time",
             r"do it now", r"do not have all day", r"get on with it", r"come on", r"faster",
             r"how much longer", r"need (?:it|this|the money) (?:today|now)", r"straight away",
             r"without delay", r"as fast as", r"move it",
+            r"(?<!no )(?<!not in a )rush(?:ing)?\b(?! hour)",
+            r"today,? not tomorrow", r"pressed (?:zero|0)", r"(?:connect|transfer|put) me "
+            r"(?:\w+ ){0,4}now", r"(?:block|stop|cancel|freeze|fix|send) (?:it|this|that) now",
+            r"(?:do|fix|send|stop) it fast",
         ),
         chinese=(
             "马上", "立刻", "立即", "赶快", "赶紧", "快点", "快一点", "紧急", "现在就", "急用",
             "等不了", "来不及", "快快", "别磨蹭", "动作快", "快帮", "快给我", "等不及", "磨磨蹭蹭",
-            "尽快", "越快越好", "还要等多久",
+            "尽快", "越快越好", "还要等多久", "赶时间", "快[!啦]", "不能再拖", "火速",
+            "急着", "刻不容缓",
         ),
         negatable=False,
     ),
@@ -182,12 +207,15 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"uneasy", r"alarmed", r"shaking", r"on edge", r"scary", r"fearful",
             r"what happens if", r"overwhelmed", r"can not (?:sleep|stop thinking)",
             r"evict(?:ed|ion)", r"repossess(?:ed|ion)?", r"lose (?:my|the|our) (?:house|home)",
+            r"panick?y", r"(?:have not|did not|can not|could not|barely) (?:slept|sleep)",
+            r"losing sleep", r"(?:worried|scared) sick", r"sick with worry", r"at my wits end",
         ),
         chinese=(
             "担心", "害怕", "着急", "著急", "紧张", "心慌", "慌了", "不安", "好怕", "吓死", "急死",
             "焦虑", "担忧", "不放心", "求求你", "救命", "钱都没了", "钱全没了", "积蓄都没了",
             "钱安全吗", "会不会被", "心里没底", "睡不着", "慌", "吓到", "吓坏", "发抖", "忐忑",
-            "怎么会这样", "担惊受怕", "恐慌", "心急",
+            "怎么会这样", "担惊受怕", "恐慌", "心急", "我怕", "(?<!恐)怕会", "怕被", "就怕",
+            "担心死", "不知所措", "提心吊胆", "坐立不安",
         ),
     ),
     LexiconEntry(
@@ -213,6 +241,11 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             "丧偶", "遗产", "失业", "被裁", "裁员", "离婚", "癌症", "住院", "病重", "还不起",
             "付不起", "交不起", "没钱了", "破产", "先夫", "先父", "亡", "过身", "还不上", "付不出",
             "交不上",
+            # "我老公上个月走了": a relative who "left" within the clause, not "拿走了"/"被骗走了".
+            "(?:老公|先生|丈夫|老伴|太太|老婆|爸爸|妈妈|我爸|我妈|父亲|母亲|儿子|女儿)"
+            "[^,.!?;:。、被把]{0,5}(?<![拿带取偷转抢划扣收寄骗借搬])走了",
+            "被(?:公司|老板)?(?:裁|辞退|开除|炒)",
+            "丢了工作", "工作没了",
         ),
     ),
     LexiconEntry(
@@ -226,6 +259,8 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"lost everything", r"do not know what to do anymore",
             r"nothing (?:left|else) to lose", r"tears", r"depressing", r"grieve",
             r"feel (?:terrible|awful|so alone|empty|worthless)", r"can not cope", r"passed on",
+            r"(?:going to|able to|how to|how do i) cope", r"cope any ?more",
+            r"(?:everything|my life|life|my world) (?:is )?falling apart",
         ),
         chinese=(
             "伤心", "难过", "哭", "绝望", "心碎", "沮丧", "痛苦", "郁闷", "委屈", "失落",

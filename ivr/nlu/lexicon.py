@@ -260,6 +260,8 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"nothing (?:left|else) to lose", r"tears", r"depressing", r"grieve",
             r"feel (?:terrible|awful|so alone|empty|worthless)", r"can not cope", r"passed on",
             r"(?:going to|able to|how to|how do i) cope", r"cope any ?more",
+            r"(?:not|un)able to cope",
+            r"(?:husband|wife|mother|father|mum|mom|dad|son|daughter|partner) (?:\w+ ){0,2}left us",
             r"(?:everything|my life|life|my world) (?:is )?falling apart",
         ),
         chinese=(

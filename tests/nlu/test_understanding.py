@@ -13,8 +13,8 @@ from ivr.nlu.models import Behaviour
 from ivr.nlu.understanding import MODEL_VERSION, Understanding, resolve_language
 from ivr.speech.models import VoiceCues
 
-# Floors a little under what the shipped model reads on the dev set (topic 0.959, emotion
-# 0.986), so a regression fails while honest re-tuning of examples does not.
+# Floors a little under what the shipped model reads on the dev set (topic 0.967, emotion
+# 0.991), so a regression fails while honest re-tuning of examples does not.
 TOPIC_FLOOR = 0.93
 EMOTION_FLOOR = 0.94
 PER_LANGUAGE_TOPIC_FLOOR = 0.9

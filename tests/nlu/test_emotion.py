@@ -173,3 +173,18 @@ def test_ties_go_to_anger() -> None:
         EmotionCue(source="text", name="b", emotion=Emotion.ANGRY, weight=0.5),
     ]
     assert fuse(cues).emotion is Emotion.ANGRY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "等了" + "好几" * 3000 + "X",  # once took exponential time (nested alternatives)
+        "打了" + "1" * 6000 + "次X",
+        "我老公" + "走" * 5000,
+        "oh, great " * 1000 + "thanks for nothing",
+    ],
+)
+def test_long_repetitive_speech_reads_in_one_pass(text: str) -> None:
+    # The lexicon's patterns run over 10 kB of speech: none may backtrack without end.
+    reading = read_emotion(text)
+    assert reading.emotion in set(Emotion)

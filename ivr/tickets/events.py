@@ -24,7 +24,9 @@ EVENT_TYPES: dict[str, str] = {
     "queue.left": "queue, reason, wait_seconds",
     "agent.dialed": "agent_id, endpoint",
     "agent.result": "agent_id, dial_status, duration",
-    "callback.requested": "number, language, topic, emotion, due_at, agent_id",
+    "callback.requested": "number, language, topic, emotion, due_at, agent_id, callback_id",
+    # the caller's number already had a callback pending: this call joined it (no new row)
+    "callback.joined": "number, language, topic, emotion, due_at, agent_id, callback_id",
     "voicemail.left": "recording_url, duration",
     "survey.answered": "csat",
     "self_service.completed": "node",

@@ -161,6 +161,14 @@ def _self_service(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
         t.outcome = Outcome.SELF_SERVICE.value
 
 
+def _joined(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
+    # Another call of this number booked the callback (its row is that call's); this ticket
+    # waits on it too, and TicketStore.complete_callback resolves both.
+    _set_outcome(t, Outcome.CALLBACK)
+    t.callback_at = _num(d.get("due_at")) or at
+    t.status = TicketStatus.PENDING.value
+
+
 def _ended(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
     c.ended_at = at
     c.duration = _num(d.get("duration"))
@@ -188,6 +196,7 @@ _HANDLERS: dict[str, Callable[[Ticket, Call, float, dict[str, Any]], None]] = {
     "queue.left": _queue_left,
     "agent.dialed": _dialed,
     "agent.result": _dial_result,
+    "callback.joined": _joined,
     "voicemail.left": _voicemail,
     "survey.answered": _survey,
     "self_service.completed": _self_service,

@@ -184,6 +184,8 @@ STRUCTURAL_KEYS = frozenset(
         "called",
         "number",
         "call_sid",
+        "callback_id",
+        "booked_call_sid",
         "agent_id",
         "recording_url",
         "node",

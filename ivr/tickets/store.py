@@ -410,21 +410,21 @@ class TicketStore(AccessRecords):
                 raise NotFoundError("callback", callback_id)
             c.status, c.completed_at = CallbackStatus.DONE.value, c.completed_at or now
             t = await session.get(Ticket, c.ticket_id, with_for_update=True)
-            if t is not None:
+            for waiting in ([t] if t is not None else []) + await _joined_tickets(session, c):
                 remaining = await session.scalar(
                     select(func.count())
                     .select_from(Callback)
                     .where(
-                        Callback.ticket_id == t.id,
+                        Callback.ticket_id == waiting.id,
                         Callback.status == CallbackStatus.DUE.value,
                         Callback.id != c.id,
                     )
                 )
                 if not remaining:
-                    t.callback_at = None
-                    if t.status == TicketStatus.PENDING.value:
-                        t.status = TicketStatus.RESOLVED.value
-                t.updated_at = now
+                    waiting.callback_at = None
+                    if waiting.status == TicketStatus.PENDING.value:
+                        waiting.status = TicketStatus.RESOLVED.value
+                waiting.updated_at = now
             if audit:
                 session.add(
                     access.audit_entry(
@@ -484,6 +484,28 @@ class TicketStore(AccessRecords):
                     s.open_ticket_id = s.open_ticket_id or tid
                     s.open_complaint = s.open_complaint or topic in COMPLAINT_TOPICS
         return out
+
+
+async def _joined_tickets(session: AsyncSession, c: Callback) -> builtins.list[Ticket]:
+    """Pending tickets of other calls of the number that joined callback `c` (no row of
+    their own: "callback.joined" events name it)."""
+    if not c.number:
+        return []
+    pending = select(Ticket.id).where(
+        Ticket.caller == c.number,
+        Ticket.status == TicketStatus.PENDING.value,
+        Ticket.id != c.ticket_id,
+    )
+    rows = await session.execute(
+        select(Event.ticket_id, Event.data).where(
+            Event.type == "callback.joined", Event.ticket_id.in_(pending)
+        )
+    )
+    ids = {tid for tid, data in rows if isinstance(data, dict) and data.get("callback_id") == c.id}
+    if not ids:
+        return []
+    found = await session.scalars(select(Ticket).where(Ticket.id.in_(ids)).with_for_update())
+    return builtins.list(found)
 
 
 def _callback_view(c: Callback, now: float) -> CallbackView:

@@ -1,8 +1,23 @@
-"""Callbacks: a promise to call a customer back, assigned to an agent, due within a week."""
+"""Callbacks: a promise to call a customer back, assigned to an agent, due within a week.
+
+One pending callback per caller number. A second call of a number that already has one
+(booked, not completed, not past its due time plus ``callbacks.repeat_grace_hours`` of
+the policy, 2 by default) joins it: the same id, due time and agent, no second agent's
+load raised. The ``promise_callback`` Lua script decides and books in one step, so two
+calls of one number on two server processes end with one callback. Completing the
+callback (``release_callback``) frees the number. Withheld numbers are never joined.
+
+Redis, under ``keys.routing(...)``: ``callback:{id}`` the callback's JSON (kept a month
+past its due time), ``callbacks`` the due list (sorted by due time), and
+``callback_of:{number}`` the id of the number's pending callback, expiring with the grace.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import math
+from importlib import resources
 
 import redis.asyncio as aioredis
 
@@ -16,11 +31,30 @@ from ivr.tickets.events import CallEvent, event_id
 from ivr.tickets.stream import EventLog
 
 KEEP_SECONDS = 30 * 86400
+# How Twilio reports a withheld caller ID: words, or the words spelled on a keypad
+# (ANONYMOUS, RESTRICTED, BLOCKED, UNKNOWN, UNAVAILABLE, PRIVATE).
+WITHHELD_WORDS = frozenset(
+    {"anonymous", "restricted", "blocked", "unknown", "unavailable", "private", "withheld"}
+)
+WITHHELD_DIGITS = frozenset(
+    {"266696687", "7378742833", "2562533", "8656696", "86282452253", "7748283"}
+)
 
 
 def callback_id(call_sid: str) -> str:
     """The callback id of a call: one promise per call, whatever retries the carrier makes."""
     return "cb_" + hashlib.sha1(call_sid.encode()).hexdigest()[:16]
+
+
+def callback_number(caller: str) -> str | None:
+    """The number a caller's callbacks are counted by; None when the caller ID is withheld."""
+    number = "".join(caller.split())
+    user = number.removeprefix("sip:").split("@", 1)[0].lower()
+    if user in WITHHELD_WORDS or user.removeprefix("+") in WITHHELD_DIGITS:
+        return None
+    if not any(ch.isalnum() for ch in user):
+        return None  # "", "+", "-": nothing to recognise the caller by
+    return number
 
 
 def due_time(policy: Policy, *, now: float, due_at: float | None) -> float:
@@ -49,15 +83,12 @@ async def promise_callback(
 ) -> Callback:
     """Save a callback for the caller, assigned by load weighed by ability; emit the event.
 
-    The caller leaves any queue. The ticket store gets the callback from the
-    "callback.requested" event; Redis keeps it too (``routing:callbacks`` by due time).
+    When the caller's number has a callback pending, return that one instead, marked
+    `joined`, and emit "callback.joined". The caller leaves any queue. The ticket store
+    gets the callback from the "callback.requested" event; Redis keeps it too.
     """
     due = due_time(policy, now=now, due_at=due_at)
     ident = callback_id(request.call_sid)
-    key = keys.routing("callback", ident)
-    existing = await redis.get(key)
-    if existing:
-        return Callback.model_validate_json(existing)
     need = requirement(
         policy,
         topic=request.topic,
@@ -66,8 +97,7 @@ async def promise_callback(
         intensity=request.emotion_intensity,
         waited=0.0,
     )
-    agent_id = await index.pick_callback_agent(f"{need.skill}:{need.language}")
-    callback = Callback(
+    draft = Callback(
         id=ident,
         call_sid=request.call_sid,
         number=request.caller,
@@ -75,25 +105,62 @@ async def promise_callback(
         topic=request.topic,
         emotion=request.emotion,
         due_at=due,
-        agent_id=agent_id,
         created_at=now,
     )
-    async with redis.pipeline(transaction=True) as pipe:
+    grace = policy.callbacks.repeat_grace_hours * 3600
+    outcome, doc = await index.promise_callback(
+        roster=f"{need.skill}:{need.language}",
+        callback_id=ident,
+        number=callback_number(request.caller),
+        # the script appends the agent it picks: `,"agent_id":...}`
+        head=draft.model_dump_json(exclude={"agent_id", "joined"})[:-1],
+        due_at=due,
         # kept a month past its due time; the ticket store holds it for good
-        keep = int(due - now) + KEEP_SECONDS
-        pipe.set(key, callback.model_dump_json(), nx=True, ex=keep)
-        pipe.zadd(keys.routing("callbacks"), {ident: due})
-        await pipe.execute()
+        keep_seconds=int(due - now) + KEEP_SECONDS,
+        number_seconds=max(1, math.ceil(due + grace - now)),
+        grace_seconds=grace,
+    )
+    callback = Callback.model_validate_json(doc)
+    if outcome == "own":
+        return callback
     await index.abandon(request.call_sid, final="callback")
+    if outcome == "joined":
+        callback = callback.model_copy(update={"joined": True})
     if events is not None:
-        data = callback.model_dump(mode="json", exclude={"call_sid", "created_at"})
-        data["callback_id"] = data.pop("id")
-        event = CallEvent(
-            id=event_id(request.call_sid, "callback"),
-            call_sid=request.call_sid,
-            at=now,
-            type="callback.requested",
-            data=data,
-        )
-        await events.append([event])
+        await events.append([_event(request.call_sid, callback, now=now)])
     return callback
+
+
+def _event(call_sid: str, callback: Callback, *, now: float) -> CallEvent:
+    """The request's event: "callback.requested" when new, "callback.joined" when joined."""
+    data = callback.model_dump(mode="json", exclude={"call_sid", "created_at", "joined"})
+    data["callback_id"] = data.pop("id")
+    if callback.joined:
+        data["booked_call_sid"] = callback.call_sid
+    return CallEvent(
+        id=event_id(call_sid, "callback"),
+        call_sid=call_sid,
+        at=now,
+        type="callback.joined" if callback.joined else "callback.requested",
+        data=data,
+    )
+
+
+@functools.cache
+def _release_script() -> str:
+    return (resources.files("ivr.routing") / "lua" / "release_callback.lua").read_text("utf-8")
+
+
+async def release_callback(
+    redis: aioredis.Redis, *, keys: Keys, callback_id: str, number: str | None
+) -> bool:
+    """A callback was completed: off the due list, and its number free for a new one.
+
+    True when the number's record named this callback and was cleared.
+    """
+    held = callback_number(number or "")
+    names = [keys.routing("callbacks")]
+    if held is not None:
+        names.append(keys.routing("callback_of", held))
+    script = redis.register_script(_release_script())
+    return bool(await script(keys=names, args=[callback_id]))

@@ -15,7 +15,8 @@ Layout, all under ``keys.routing(...)``:
 - ``cb:{skill}:{lang}`` callback load of every agent;
 - ``waiting:{queue}`` sorted sets of waiting callers (priority, then time waited),
   ``queues`` (non-empty ones), ``call:{sid}`` hashes, ``tried:{sid}`` sets;
-- ``wrapup`` sorted set (wrap-up end times), ``hist:{queue}`` recent handle times.
+- ``wrapup`` sorted set (wrap-up end times), ``hist:{queue}`` recent handle times;
+- ``callback:{id}``, ``callbacks`` and ``callback_of:{number}``: see ivr.routing.callbacks.
 
 Every change of an agent's state, and every choice, is one Lua script: two
 server processes can never give one agent two calls.
@@ -44,6 +45,7 @@ SCRIPTS = (
     "end_wrap_ups",
     "abandon",
     "pick_callback_agent",
+    "promise_callback",
     "new_day",
 )
 PER_POOL = 4
@@ -313,6 +315,36 @@ class AgentIndex:
         """The agent of `roster` ("skill:lang") with the lowest weighed callback load."""
         reply = await self._run("pick_callback_agent", roster)
         return _text(reply[0]) if reply else None
+
+    async def promise_callback(
+        self,
+        *,
+        roster: str,
+        callback_id: str,
+        number: str | None,
+        head: str,
+        due_at: float,
+        keep_seconds: int,
+        number_seconds: int,
+        grace_seconds: float,
+    ) -> tuple[str, str]:
+        """Book a callback, or join the one `number` has pending: ('own'|'joined'|'new', JSON).
+
+        `head` is the callback's JSON without `agent_id` and its closing brace; the script
+        adds the agent it picks (lowest weighed callback load of `roster`).
+        """
+        reply = await self._run(
+            "promise_callback",
+            roster,
+            callback_id,
+            number or "",
+            head,
+            repr(float(due_at)),
+            keep_seconds,
+            number_seconds,
+            repr(float(grace_seconds)),
+        )
+        return _text(reply[0]), _text(reply[1])
 
     async def call(self, call_sid: str) -> dict[str, str]:
         """The routing record of one call (empty when unknown)."""

@@ -144,3 +144,7 @@ class Callback(BaseModel):
     due_at: float = Field(description="epoch seconds")
     agent_id: str | None = Field(default=None, description="None when nobody has the skill")
     created_at: float
+    joined: bool = Field(
+        default=False,
+        description="this request joined a callback another call of the number had booked",
+    )

@@ -111,6 +111,9 @@ class Callbacks(_Strict):
 
     due_days: float = Field(default=7.0, gt=0, le=7.0)
     default_due_hours: float = Field(default=24.0, gt=0)
+    # A caller who asks again joins their pending callback until this long past its due
+    # time; after that the promise was missed, and a fresh booking (agent, time) is better.
+    repeat_grace_hours: float = Field(default=2.0, ge=0, le=24)
 
     @model_validator(mode="after")
     def _default_within_limit(self) -> Callbacks:

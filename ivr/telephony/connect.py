@@ -121,7 +121,7 @@ async def book_callback(
     board: Switchboard, step: Step, *, topic: Topic, announce: bool = True
 ) -> None:
     """Book a callback to the caller's number (at the bank's next opening when it is
-    closed now) and tell them when."""
+    closed now) and tell them when; a number with one pending hears that one's time."""
     state = step.state
     request = routing_request(state, now=step.now).model_copy(update={"topic": topic})
     hours = board.bank_hours()
@@ -133,8 +133,10 @@ async def book_callback(
         )
     except InvalidInputError:  # the next opening lies past the bank's limit: the default
         callback = await board.router.request_callback(request)
+    # A caller who asked before (another call) joins that callback: same id, time, agent.
+    joined = bool(getattr(callback, "joined", False))
     step.log(
-        "callback.requested",
+        "callback.joined" if joined else "callback.requested",
         {
             "number": state.caller,
             "language": state.language,

@@ -321,14 +321,15 @@ async def test_callback_request_assigns_by_weighed_load(
     await router.add_agent(agent("strong", {"card_services": 5}))
     await router.add_agent(agent("junior", {"card_services": 2}))
     assigned = []
-    for i in range(6):
-        cb = await router.request_callback(call(f"CA{i}", clock))
+    for i in range(6):  # six customers: one number's repeat requests join its callback
+        cb = await router.request_callback(call(f"CA{i}", clock, caller=f"+1555000200{i}"))
         assert cb.due_at == clock.now + 24 * 3600
         assigned.append(cb.agent_id)
     # weighed by ability: strong (5) carries three more than junior (2) before they tie
     assert assigned[:3] == ["strong"] * 3
     assert assigned.count("strong") == 4 and assigned.count("junior") == 2
-    again = await router.request_callback(call("CA0", clock))  # the same call: the same promise
+    # the same call: the same promise
+    again = await router.request_callback(call("CA0", clock, caller="+15550002000"))
     assert again.agent_id == assigned[0]
     events = [e for e in await _events(redis, keys) if e["type"] == "callback.requested"]
     assert len(events) == 6

@@ -64,3 +64,33 @@ async def test_routing_and_the_ticket_store_name_the_same_callback(service: Serv
     routing = service.app.state.router
     stored = await routing._redis.get(routing._keys.routing("callback", mine[0]["id"]))
     assert stored is not None
+
+
+async def test_a_caller_who_asks_again_hears_the_callback_already_booked(
+    service: Service, opening: dt.datetime
+) -> None:
+    caller = "+14155550177"
+    records = [
+        await service.carrier().place_call([Press("1"), Press("2")], caller=caller)
+        for _ in range(2)
+    ]
+    tickets = [await ticket_of(service, r, outcome="callback") for r in records]
+    booked = [[s for s in r.said if "callback is booked" in s] for r in records]
+    assert booked[0] and booked[0] == booked[1]
+    assert f"at {opening.hour}:00" in booked[1][0]
+    asked = next(e for e in tickets[0]["events"] if e["type"] == "callback.requested")
+    joined = next(e for e in tickets[1]["events"] if e["type"] == "callback.joined")
+    assert joined["data"]["callback_id"] == asked["data"]["callback_id"]
+    assert "callback.requested" not in {e["type"] for e in tickets[1]["events"]}
+    assert tickets[1]["callback_at"] == tickets[0]["callback_at"]
+    async with service.api() as api:
+        listed = [c for c in (await api.get("/api/callbacks")).json() if c["number"] == caller]
+        assert [c["id"] for c in listed] == [asked["data"]["callback_id"]]
+        done = await api.post(f"/api/callbacks/{listed[0]['id']}/complete")
+        assert done.status_code == 200
+
+    # done: the caller's next request is a callback of its own
+    third = await service.carrier().place_call([Press("1"), Press("2")], caller=caller)
+    ticket = await ticket_of(service, third, outcome="callback")
+    fresh = next(e for e in ticket["events"] if e["type"] == "callback.requested")
+    assert fresh["data"]["callback_id"] != asked["data"]["callback_id"]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
+from redis.exceptions import RedisError
 
 from ivr.api.auth import PrincipalDep, Role
-from ivr.api.deps import TicketStoreDep
+from ivr.api.deps import KeysDep, RedisDep, TicketStoreDep
 from ivr.errors import NotFoundError
+from ivr.routing.callbacks import release_callback
 from ivr.tickets.views import CallbackView
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
 
@@ -35,15 +40,22 @@ async def complete_callback(
     callback_id: Annotated[str, Path(max_length=96)],
     principal: PrincipalDep,
     store: TicketStoreDep,
+    redis: RedisDep,
+    keys: KeysDep,
 ) -> CallbackView:
-    """Mark a callback done; its task on the ticket closes."""
+    """Mark a callback done; its task on the ticket closes and the caller may ask anew."""
     try:
         task = await store.get_callback(callback_id)
         if principal.role is Role.AGENT and task.agent_id != principal.agent_id:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail="this callback is not yours")
         actor = principal.token_id or principal.role.value
-        return await store.complete_callback(
+        done = await store.complete_callback(
             callback_id, actor=actor, audit=principal.role is not Role.AGENT
         )
     except NotFoundError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
+    try:
+        await release_callback(redis, keys=keys, callback_id=done.id, number=done.number)
+    except RedisError as exc:  # done in the store; the number's record lapses by itself
+        log.warning("callback %s done; its number stays held until it lapses: %s", done.id, exc)
+    return done

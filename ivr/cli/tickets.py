@@ -222,9 +222,67 @@ def callbacks_due(
 
 @callbacks_app.command("done")
 def callback_done(callback_id: Annotated[str, typer.Argument(help="the callback's id")]) -> None:
-    """Mark a callback completed; its task on the ticket closes."""
+    """Mark a callback completed; its task on the ticket closes and the caller may ask anew."""
+    from ivr.routing.callbacks import callback_number
+
     c = _with_store(lambda store: store.complete_callback(callback_id, actor="cli", audit=True))
     typer.echo(f"callback {c.id} done (ticket {c.ticket_id})")
+    if _release_in_routing(c.id, c.number) or callback_number(c.number or "") is None:
+        return
+    typer.echo(
+        "note: routing's Redis is out of reach (IVR_REDIS_URL, or the socket of an ivr serve"
+        f" running from this data dir), so it still holds this callback for {c.number}:"
+        f" a new request from that number joins it until the record lapses at"
+        f" {_iso(c.due_at + _repeat_grace_seconds())} (its due time plus the grace period)",
+        err=True,
+    )
+
+
+def _redis_url(settings: Settings) -> str:
+    """IVR_REDIS_URL, else the socket of the private Redis of a running `ivr serve`, else ""."""
+    from ivr.connections import PrivateRedis
+
+    socket = PrivateRedis(data_dir=settings.data_dir).socket_path
+    return settings.redis_url or (f"unix://{socket}?db=0" if socket and socket.exists() else "")
+
+
+def _release_in_routing(callback_id: str, number: str | None) -> bool:
+    """Free the callback's number in routing's Redis; False when that Redis is out of reach."""
+    from redis.exceptions import RedisError
+
+    from ivr.connections import redis_client
+    from ivr.keys import Keys
+    from ivr.routing.callbacks import release_callback
+
+    settings = Settings()
+    url = _redis_url(settings)
+    if not url:
+        return False
+
+    async def release() -> None:
+        client = redis_client(url)
+        try:
+            keys = Keys(prefix=settings.redis_prefix)
+            await release_callback(client, keys=keys, callback_id=callback_id, number=number)
+        finally:
+            await client.aclose()
+
+    try:
+        asyncio.run(asyncio.wait_for(release(), timeout=3))
+    except (RedisError, OSError, TimeoutError, IvrError):
+        return False
+    return True
+
+
+def _repeat_grace_seconds() -> float:
+    """The policy's grace past a callback's due time during which the number stays held."""
+    from ivr.routing.policy import Callbacks, load_policy
+
+    try:
+        grace = load_policy(Settings().routing_dir / "policy.yaml").callbacks.repeat_grace_hours
+    except IvrError:  # an unreadable policy: the default grace
+        grace = Callbacks().repeat_grace_hours
+    return grace * 3600
 
 
 @token_app.command("create")
@@ -257,7 +315,7 @@ def _agent_known(agent_id: str) -> bool:
     Redis is IVR_REDIS_URL, else the private Redis of a running `ivr serve` (its socket in
     the data dir). A Redis that cannot be reached counts as not knowing the agent.
     """
-    from ivr.connections import PrivateRedis, redis_client
+    from ivr.connections import redis_client
     from ivr.keys import Keys
     from ivr.routing.policy import load_policy
     from ivr.routing.roster import SeedFile
@@ -272,8 +330,7 @@ def _agent_known(agent_id: str) -> bool:
             return True
     except (OSError, ValueError, yaml.YAMLError):
         pass
-    socket = PrivateRedis(data_dir=settings.data_dir).socket_path
-    url = settings.redis_url or (f"unix://{socket}?db=0" if socket and socket.exists() else "")
+    url = _redis_url(settings)
     if not url:
         return False
 

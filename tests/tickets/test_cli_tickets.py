@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 from typer.testing import CliRunner
 
 from ivr.api.auth import hash_token
@@ -96,13 +97,18 @@ def test_list_show_and_export(db: str, tmp_path: Path) -> None:
     assert runner.invoke(app, ["tickets", "export", "--since", "someday"]).exit_code == 2
 
 
-def test_callbacks_due_and_done(db: str) -> None:
+def test_callbacks_due_and_done(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("IVR_REDIS_URL", "IVR_DATA_DIR"):  # routing's Redis out of reach
+        monkeypatch.delenv(name, raising=False)
     runner = CliRunner()
     r = runner.invoke(app, ["callbacks", "due", "--agent", "a1"])
     assert r.exit_code == 0
     assert r.stdout.startswith("OVERDUE")
     callback_id = r.stdout.split(" id ")[-1].strip()
-    assert runner.invoke(app, ["callbacks", "done", callback_id]).exit_code == 0
+    done = runner.invoke(app, ["callbacks", "done", callback_id])
+    assert done.exit_code == 0
+    # no IVR_REDIS_URL and no ivr serve here: routing's record of the number lapses by itself
+    assert "+14155550100" in done.stderr and "lapses at 2023-11-15T00:12:20+00:00" in done.stderr
     assert runner.invoke(app, ["callbacks", "due"]).stdout == ""
     assert runner.invoke(app, ["callbacks", "done", "nope"]).exit_code == 1
 
@@ -126,3 +132,47 @@ def test_an_agent_token_for_an_agent_nobody_knows_warns_and_is_still_made(
     assert added.exit_code == 0, added.output
     known = runner.invoke(app, ["token", "create", "--role", "agent", "--agent", "zed"])
     assert known.exit_code == 0 and "warning" not in known.stderr  # now in the roster
+
+
+def test_callbacks_done_frees_the_number_in_routing(
+    db: str, monkeypatch: pytest.MonkeyPatch, redis_prefix: str
+) -> None:
+    from ivr.keys import Keys
+    from ivr.routing.models import RoutingRequest
+    from ivr.routing.policy import parse_policy
+    from ivr.routing.router import Router
+
+    monkeypatch.setenv("IVR_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("IVR_REDIS_PREFIX", redis_prefix)
+    number = "+14155550142"
+
+    async def ask(call_sid: str) -> tuple[str, bool]:
+        client = aioredis.Redis.from_url(REDIS_URL)
+        router = Router(
+            redis=client, keys=Keys(prefix=redis_prefix), policy=parse_policy({}, source="test")
+        )
+        request = RoutingRequest.model_validate(
+            {"call_sid": call_sid, "caller": number, "language": "en-US", "entered_at": 0.0}
+        )
+        cb = await router.request_callback(request)
+        await client.aclose()
+        if not cb.joined:  # as the persister would store it
+            store = await TicketStore.open(db)
+            data = {"callback_id": cb.id, "number": number, "due_at": cb.due_at}
+            await store.persist(
+                [
+                    CallEvent(
+                        id=call_sid, call_sid=call_sid, at=T0, type="callback.requested", data=data
+                    )
+                ]
+            )
+            await store.close()
+        return cb.id, cb.joined
+
+    first, _ = asyncio.run(ask("CA1"))
+    assert asyncio.run(ask("CA2")) == (first, True)
+    done = CliRunner().invoke(app, ["callbacks", "done", first])
+    assert done.exit_code == 0, done.output
+    assert done.stderr == ""  # routing was reached: nothing left to lapse
+    fresh, joined = asyncio.run(ask("CA3"))
+    assert fresh != first and not joined

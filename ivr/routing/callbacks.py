@@ -14,10 +14,8 @@ past its due time), ``callbacks`` the due list (sorted by due time), and
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
-from importlib import resources
 
 import redis.asyncio as aioredis
 
@@ -146,21 +144,14 @@ def _event(call_sid: str, callback: Callback, *, now: float) -> CallEvent:
     )
 
 
-@functools.cache
-def _release_script() -> str:
-    return (resources.files("ivr.routing") / "lua" / "release_callback.lua").read_text("utf-8")
-
-
 async def release_callback(
     redis: aioredis.Redis, *, keys: Keys, callback_id: str, number: str | None
 ) -> bool:
-    """A callback was completed: off the due list, and its number free for a new one.
+    """A callback was completed: off the due list, one fewer on its agent, its number free.
 
+    The agent's callback load drops once however often the completion is reported.
     True when the number's record named this callback and was cleared.
     """
-    held = callback_number(number or "")
-    names = [keys.routing("callbacks")]
-    if held is not None:
-        names.append(keys.routing("callback_of", held))
-    script = redis.register_script(_release_script())
-    return bool(await script(keys=names, args=[callback_id]))
+    index = AgentIndex(redis=redis, keys=keys)
+    cleared, _ = await index.release_callback(callback_id, callback_number(number or ""))
+    return cleared

@@ -46,6 +46,7 @@ SCRIPTS = (
     "abandon",
     "pick_callback_agent",
     "promise_callback",
+    "release_callback",
     "new_day",
 )
 PER_POOL = 4
@@ -345,6 +346,11 @@ class AgentIndex:
             repr(float(grace_seconds)),
         )
         return _text(reply[0]), _text(reply[1])
+
+    async def release_callback(self, callback_id: str, number: str | None) -> tuple[bool, bool]:
+        """A callback was done: (the number's record cleared, the agent's load lowered)."""
+        reply = await self._run("release_callback", callback_id, number or "")
+        return bool(int(reply[0])), bool(int(reply[1]))
 
     async def call(self, call_sid: str) -> dict[str, str]:
         """The routing record of one call (empty when unknown)."""

@@ -134,7 +134,7 @@ async def book_callback(
     except InvalidInputError:  # the next opening lies past the bank's limit: the default
         callback = await board.router.request_callback(request)
     # A caller who asked before (another call) joins that callback: same id, time, agent.
-    joined = bool(getattr(callback, "joined", False))
+    joined = callback.joined
     step.log(
         "callback.joined" if joined else "callback.requested",
         {

@@ -54,6 +54,7 @@ class CallbackPort(Protocol):
     id: str
     due_at: float
     agent_id: str | None
+    joined: bool  # an earlier call of the same number booked it; this one joined it
 
 
 class RouterPort(Protocol):

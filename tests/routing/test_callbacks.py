@@ -193,3 +193,24 @@ async def test_many_numbers_from_processes_racing_get_one_callback_each(
     assert await redis.zcard(keys.routing("callbacks")) == numbers
     loads = [await _load(redis, keys, f"ag{i}") for i in range(4)]
     assert sum(loads) == numbers
+
+
+async def test_a_completed_callback_no_longer_weighs_on_its_agent(
+    make_router: RouterFactory, clock: Clock, redis: aioredis.Redis, keys: Keys
+) -> None:
+    router = await _two_agents(make_router)
+    first = await router.request_callback(call("CA1", clock, caller=NUMBER))
+    assert first.agent_id is not None
+    assert await _load(redis, keys, first.agent_id) == 1
+    await release_callback(redis, keys=keys, callback_id=first.id, number=NUMBER)
+    assert await _load(redis, keys, first.agent_id) == 0
+    # reported done twice (the API, then the CLI): the load drops once
+    await release_callback(redis, keys=keys, callback_id=first.id, number=NUMBER)
+    second = await router.request_callback(call("CA2", clock, caller="+14155550101"))
+    assert second.agent_id is not None
+    third = await router.request_callback(call("CA3", clock, caller="+14155550102"))
+    assert third.agent_id is not None
+    loads = {a: await _load(redis, keys, a) for a in ("strong", "junior")}
+    assert sum(loads.values()) == 2  # the two open ones, not the completed one
+    # the balance sees the freed slot: the agent of the completed callback took the next
+    assert second.agent_id == first.agent_id

@@ -11,12 +11,9 @@ import asyncio
 import json
 import sys
 
-import redis.asyncio as aioredis
+from worker_support import router_at_go  # a sibling: the worker runs as a script
 
-from ivr.keys import Keys
 from ivr.routing.models import RoutingRequest
-from ivr.routing.policy import parse_policy
-from ivr.routing.router import Router
 
 
 def number(i: int) -> str:
@@ -26,12 +23,7 @@ def number(i: int) -> str:
 
 async def main(url: str, prefix: str, tag: str, count: int) -> None:
     """Request callbacks for numbers 0..count-1 concurrently once the test says go."""
-    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=60)
-    client: aioredis.Redis = aioredis.Redis(connection_pool=pool)
-    keys = Keys(prefix=prefix)
-    router = Router(redis=client, keys=keys, policy=parse_policy({}, source="test"))
-    await router.start()
-    await client.blpop([keys.routing("test", "go")], timeout=30)
+    client, _, router = await router_at_go(url, prefix)
     requests = [
         RoutingRequest(
             call_sid=f"CA{tag}{i:04d}",

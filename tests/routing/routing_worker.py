@@ -12,22 +12,14 @@ import asyncio
 import json
 import sys
 
-import redis.asyncio as aioredis
+from worker_support import router_at_go  # a sibling: the worker runs as a script
 
-from ivr.keys import Keys
 from ivr.routing.models import RoutingRequest
-from ivr.routing.policy import parse_policy
-from ivr.routing.router import Router
 
 
 async def main(url: str, prefix: str, first: int, count: int) -> None:
     """Route calls first..first+count-1 concurrently once the test says go."""
-    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=60)
-    client: aioredis.Redis = aioredis.Redis(connection_pool=pool)
-    keys = Keys(prefix=prefix)
-    router = Router(redis=client, keys=keys, policy=parse_policy({}, source="test"))
-    await router.start()
-    await client.blpop([keys.routing("test", "go")], timeout=30)
+    client, keys, router = await router_at_go(url, prefix)
     if count == 0:  # serve: what a freed roster does to the callers already waiting
         waiting = await client.zrange(keys.routing("waiting", "card_services.en-US"), 0, -1)
         polls = [router.poll(sid.decode()) for sid in waiting]

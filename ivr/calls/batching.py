@@ -24,7 +24,7 @@ import contextlib
 import functools
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -107,7 +107,7 @@ class ScriptBatcher:
             return
         wire = self._wire
         if self._direct and wire is not None and wire.open:
-            wire.send(batch, self._on_noscript)  # the usual case: no task, no await
+            wire.send(batch)  # the usual case: no task, no await
             return
         send = self._connect_and_send if self._direct else self._send_by_pipeline
         task = asyncio.get_running_loop().create_task(send(batch))
@@ -122,14 +122,17 @@ class ScriptBatcher:
         except Exception as exc:  # unreachable: every call in the batch hears it
             _fail(batch, exc)
             return
-        wire.send(batch, self._on_noscript)
+        wire.send(batch)
 
     async def _connected(self) -> _Wire:
         wire = self._wire
         if wire is None or wire.closed:  # the first batch connects; later ones wait for it
             pool = self._redis.connection_pool
             wire = self._wire = _Wire(
-                pool.connection_kwargs, pool.connection_class, reply_timeout=self._reply_timeout
+                pool.connection_kwargs,
+                pool.connection_class,
+                reply_timeout=self._reply_timeout,
+                on_noscript=self._on_noscript,
             )
         await wire.ready
         return wire
@@ -214,13 +217,18 @@ class _Wire(asyncio.Protocol):
     """One connection to Redis: batches written as they come, replies matched in order."""
 
     def __init__(
-        self, settings: dict[str, Any], connection_class: type[Any], *, reply_timeout: float
+        self,
+        settings: dict[str, Any],
+        connection_class: type[Any],
+        *,
+        reply_timeout: float,
+        on_noscript: Callable[[_Queued], None],
     ) -> None:
         self._reader = hiredis.Reader()
         self._reply_timeout = reply_timeout
+        self._on_noscript = on_noscript
         self._transport: asyncio.Transport | None = None
         self._waiting: collections.deque[tuple[_Queued, float]] = collections.deque()
-        self._on_noscript: Any = None
         self._timer: asyncio.TimerHandle | None = None
         self.closed = False
         self._introduced = False
@@ -263,12 +271,9 @@ class _Wire(asyncio.Protocol):
         if settings.get("client_name"):
             commands.append(_command("CLIENT", "SETNAME", settings["client_name"]))
         futures = [self._loop.create_future() for _ in commands]
-        if not futures:
-            return
-        self._send_raw(commands, futures)
-        for reply in await asyncio.gather(*futures):
-            if isinstance(reply, BaseException):
-                raise reply
+        if futures:
+            self._send_raw(commands, futures)
+            await asyncio.gather(*futures)  # a refusal (wrong password, no such db) raises
 
     def _send_raw(self, commands: list[bytes], futures: list[asyncio.Future[object]]) -> None:
         assert self._transport is not None
@@ -278,13 +283,12 @@ class _Wire(asyncio.Protocol):
         self._transport.write(b"".join(commands))
         self._arm_timer()
 
-    def send(self, batch: list[_Queued], on_noscript: Any) -> None:
+    def send(self, batch: list[_Queued]) -> None:
         """Write the batch's commands; each call's future gets its own reply."""
         transport = self._transport
         if transport is None or self.closed:
             _fail(batch, RedisConnectionError("Connection to Redis closed"))
             return
-        self._on_noscript = on_noscript
         now = time.monotonic()
         self._waiting.extend((item, now) for item in batch)
         transport.write(b"".join([_evalsha(item) for item in batch]))

@@ -58,6 +58,7 @@ class _Queued:
     keys: Sequence[Arg]
     args: Sequence[Arg]
     future: asyncio.Future[object]
+    reloaded: bool = False  # the script was loaded again for this call once already
 
 
 class ScriptBatcher:
@@ -84,6 +85,8 @@ class ScriptBatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wire: _Wire | None = None
+        # One SCRIPT LOAD per script after Redis forgot them, however many calls heard NOSCRIPT.
+        self._loading: dict[str, asyncio.Future[None]] = {}
 
     async def run(self, script: LuaScript, keys: Sequence[Arg], args: Sequence[Arg]) -> object:
         """The script's reply; raises what Redis raised for this call."""
@@ -92,10 +95,13 @@ class ScriptBatcher:
             self._loop, self._queue = loop, []
             self._abandon_wire()
         future: asyncio.Future[object] = loop.create_future()
-        if not self._queue:
-            loop.call_soon(self._flush)
-        self._queue.append(_Queued(script, keys, args, future))
+        self._enqueue(_Queued(script, keys, args, future))
         return await future
+
+    def _enqueue(self, item: _Queued) -> None:
+        if not self._queue:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._queue.append(item)
 
     async def aclose(self) -> None:
         """Close the batcher's own connection (calls still waiting hear ConnectionError)."""
@@ -165,24 +171,39 @@ class ScriptBatcher:
             if item.future.done():  # its webhook was cancelled meanwhile
                 continue
             if isinstance(reply, NoScriptError):
-                await self._reload_and_retry(item)
+                self._on_noscript(item)
             elif isinstance(reply, BaseException):
                 item.future.set_exception(reply)
             else:
                 item.future.set_result(reply)
 
     async def _reload_and_retry(self, item: _Queued) -> None:
+        """Load the script (once for every call waiting on it), then queue the call again."""
+        if item.reloaded:  # loaded, and still missing: do not go round again
+            if not item.future.done():
+                item.future.set_exception(NoScriptError("script missing after SCRIPT LOAD"))
+            return
+        item.reloaded = True
+        loading = self._loading.get(item.script.sha)
+        if loading is None:
+            loading = asyncio.get_running_loop().create_future()
+            self._loading[item.script.sha] = loading
+            try:
+                await self._redis.script_load(item.script.source)
+            except Exception as exc:
+                loading.set_exception(exc)
+            else:
+                loading.set_result(None)
+            finally:
+                del self._loading[item.script.sha]
         try:
-            await self._redis.script_load(item.script.source)
-            reply = await self._redis.execute_command(  # type: ignore[no-untyped-call]
-                "EVALSHA", item.script.sha, len(item.keys), *item.keys, *item.args
-            )
+            await asyncio.shield(loading)
         except Exception as exc:
             if not item.future.done():
                 item.future.set_exception(exc)
             return
         if not item.future.done():
-            item.future.set_result(reply)
+            self._enqueue(item)  # back into the next batch, as any call
 
 
 def _fail(batch: Sequence[_Queued], exc: BaseException) -> None:

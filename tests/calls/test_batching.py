@@ -81,6 +81,23 @@ async def test_scripts_forgotten_by_redis_are_loaded_again(
     assert sorted(replies) == [3, 4]  # type: ignore[type-var]
 
 
+async def _script_commands(redis: aioredis.Redis) -> int:
+    stats = await redis.info("commandstats")
+    return int(stats.get("cmdstat_script|load", {}).get("calls", 0))
+
+
+async def test_a_forgotten_script_is_loaded_once_for_all_waiting_calls(
+    batcher: ScriptBatcher, redis: aioredis.Redis, redis_prefix: str
+) -> None:
+    await redis.script_flush()  # Redis restarted under load: every queued call hears NOSCRIPT
+    before = await _script_commands(redis)
+    replies = await asyncio.gather(
+        *(batcher.run(INCR, [f"{redis_prefix}many"], [1]) for _ in range(200))
+    )
+    assert sorted(replies) == list(range(1, 201))  # type: ignore[type-var]
+    assert await _script_commands(redis) - before == 1  # one SCRIPT LOAD, not 200
+
+
 @pytest.mark.parametrize("direct", [True, False], ids=["own-connection", "redis-py-pipeline"])
 async def test_an_unreachable_redis_fails_every_call_of_the_batch(direct: bool) -> None:
     client = aioredis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)

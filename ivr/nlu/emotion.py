@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ivr.ids import Emotion
+from ivr.nlu.learner import TextClassifier
 from ivr.nlu.lexicon import (
     CLAUSE_BREAKS_EN,
     ENTRIES,
@@ -26,11 +27,15 @@ from ivr.nlu.lexicon import (
     LexiconEntry,
 )
 from ivr.nlu.models import Behaviour, EmotionCue, EmotionReading
-from ivr.nlu.text import fold
+from ivr.nlu.text import fold, has_language, normalize
 from ivr.speech.models import VoiceCues
 
 # Below this total a caller reads as neutral: one mild word is not an emotion.
 EMOTION_FLOOR = 0.35
+# The learned text model's cue: its top emotion's probability times this weight, when the
+# probability is at least the minimum (measured on blind caller sets, see DEVELOPERS.md).
+MODEL_WEIGHT = 0.7
+MODEL_MIN_PROBABILITY = 0.5
 # Typical telephone speech sits around -20..-26 dBFS; above this a caller is shouting.
 LOUD_DBFS = -14.0
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -38,6 +43,27 @@ _CLAUSE_END = re.compile(r"[,.;:!?，。；：！？、]")
 _SHOUTED_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _EXCLAIMS = re.compile(r"[!！]")
 _PERSON = "demand_for_person"
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+_CHINESE_REPEAT = re.compile(r"([\u3400-\u9fff]{2,6})[\s,，.。!！、]*\1")
+_FILLERS_EN = frozenset(
+    {
+        "yes",
+        "yeah",
+        "yep",
+        "okay",
+        "hello",
+        "bye",
+        "very",
+        "really",
+        "the",
+        "and",
+        "that",
+        "had",
+        "hmm",
+    }
+)
+_POLITE_EN = frozenset({"thank you", "thanks a lot", "hello there", "bye bye", "i mean"})
+_POLITE_ZH = frozenset({"好的", "是的", "对的", "没事", "可以", "谢谢你", "你好", "再见", "明白"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +143,45 @@ def text_cues(text: str) -> list[EmotionCue]:
             )
         )
     cues.extend(_typography_cues(text[:1000]))
+    cues.extend(_repetition_cues(folded))
     return cues
+
+
+def _repetition_cues(folded: str) -> list[EmotionCue]:
+    """Saying the same thing again in one breath: "block it block it", "余额 余额"."""
+    repeats: list[str] = []
+    tokens = _LATIN_WORD.findall(folded)
+    i = 0
+    while i < len(tokens):
+        for n in (4, 3, 2, 1):
+            unit = tokens[i : i + n]
+            if len(unit) == n and unit == tokens[i + n : i + 2 * n] and _repeatable(unit):
+                repeats.append(" ".join(unit))
+                i += 2 * n - 1
+                break
+        i += 1
+    for match in _CHINESE_REPEAT.finditer(folded):
+        phrase = match.group(1)
+        if len(set(phrase)) > 1 and phrase not in _POLITE_ZH:
+            repeats.append(phrase)
+    if not repeats:
+        return []
+    return [
+        EmotionCue(
+            source="text",
+            name="repetition",
+            emotion=Emotion.AGITATED,
+            weight=min(0.45 + 0.15 * (len(repeats) - 1), 0.75),
+            detail=", ".join(repeats[:3]),
+        )
+    ]
+
+
+def _repeatable(unit: list[str]) -> bool:
+    """Whether repeating these words is insistence, not "no no", "very very" or "thank you"."""
+    if len(unit) == 1:
+        return len(unit[0]) >= 3 and unit[0] not in _FILLERS_EN
+    return " ".join(unit) not in _POLITE_EN
 
 
 def _typography_cues(text: str) -> list[EmotionCue]:
@@ -316,15 +380,41 @@ def fuse(cues: Iterable[EmotionCue]) -> EmotionReading:
     return EmotionReading(emotion=best, intensity=round(min(intensity, 1.0), 3), cues=kept)
 
 
+def model_cues(model: TextClassifier, text: str) -> list[EmotionCue]:
+    """The learned reading of the words (routing/emotions.yaml), when it names an emotion.
+
+    Examples teach what the lexicon cannot list: feeling carried by the situation
+    ("the rent goes out tomorrow and the money is not there"). Its weight is its
+    probability scaled so that, alone, only a fairly sure reading clears the floor.
+    """
+    if not has_language(normalize(text)):
+        return []
+    label, probability = model.ranked(text)[0]
+    if label == Emotion.NEUTRAL.value or probability < MODEL_MIN_PROBABILITY:
+        return []
+    return [
+        EmotionCue(
+            source="text",
+            name="text_model",
+            emotion=Emotion(label),
+            weight=round(MODEL_WEIGHT * probability, 3),
+            detail=f"p={probability:.2f}",
+        )
+    ]
+
+
 def read_emotion(
     text: str,
     *,
     voice: VoiceCues | None = None,
     baseline: VoiceCues | None = None,
     behaviour: Behaviour | None = None,
+    model: TextClassifier | None = None,
 ) -> EmotionReading:
-    """Every cue from text, voice and behaviour, fused into one reading."""
+    """Every cue from text (lexicon, and the learned model if given), voice and behaviour, fused."""
     cues = text_cues(text)
+    if model is not None:
+        cues.extend(model_cues(model, text))
     if voice is not None:
         cues.extend(voice_cues(voice, baseline=baseline))
     if behaviour is not None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from ivr.ids import Emotion
-from ivr.nlu.emotion import behaviour_cues, fuse, read_emotion, text_cues, voice_cues
+from ivr.nlu.emotion import (
+    behaviour_cues,
+    fuse,
+    model_cues,
+    read_emotion,
+    text_cues,
+    voice_cues,
+)
+from ivr.nlu.learner import TextClassifier
 from ivr.nlu.models import Behaviour, EmotionCue
 from ivr.speech.models import VoiceCues
 
@@ -71,6 +79,18 @@ def _voice(**changes: float) -> VoiceCues:
         ("我上个月被老板开除了", Emotion.SAD),
         ("I'm in a rush, just cancel the card", Emotion.AGITATED),
         ("我赶时间，你快点", Emotion.AGITATED),
+        # Saying it again in one breath is insistence; politeness twice is not.
+        ("block my card block my card I already said it", Emotion.AGITATED),
+        ("余额 余额 我就要查个余额", Emotion.AGITATED),
+        ("thank you thank you, that's all I needed", Emotion.NEUTRAL),
+        ("好的好的，谢谢", Emotion.NEUTRAL),
+        ("I had had the card for years", Emotion.NEUTRAL),
+        # "妈妈的卡" is a mother's card, not the curse "妈的".
+        ("我妈妈的卡不见了，我帮她挂失", Emotion.NEUTRAL),
+        ("my wife did the bills before she passed and I don't know how", Emotion.SAD),
+        ("oh great, another declined payment, love that for me", Emotion.ANGRY),
+        ("how do I take a complaint to the ombudsman", Emotion.NEUTRAL),
+        ("I'm going to the ombudsman with this", Emotion.ANGRY),
     ],
 )
 def test_text_reads(text: str, emotion: Emotion) -> None:
@@ -188,3 +208,42 @@ def test_long_repetitive_speech_reads_in_one_pass(text: str) -> None:
     # The lexicon's patterns run over 10 kB of speech: none may backtrack without end.
     reading = read_emotion(text)
     assert reading.emotion in set(Emotion)
+
+
+def test_repetition_cue_names_what_was_repeated() -> None:
+    cues = [c for c in text_cues("stop it stop it stop it now") if c.name == "repetition"]
+    assert len(cues) == 1 and cues[0].emotion is Emotion.AGITATED
+    assert cues[0].detail == "stop it"
+
+
+def _situations() -> TextClassifier:
+    """A small learned reader: situations, not emotion words, carry the feeling."""
+    texts = [
+        "rent goes out tomorrow and the money is not there",
+        "the mortgage payment bounces on friday and we have nothing left",
+        "my pay has not arrived and the landlord wants the rent tonight",
+        "what are your opening hours on saturday",
+        "I would like a statement for last month",
+        "please send me a new card to my home address",
+    ]
+    labels = ["anxious"] * 3 + ["neutral"] * 3
+    return TextClassifier().fit(texts, labels, calibrate=False)
+
+
+def test_learned_model_adds_a_cue_the_lexicon_lacks() -> None:
+    text = "the rent goes out tomorrow and the money is not there yet"
+    assert read_emotion(text).emotion is Emotion.NEUTRAL
+    model = _situations()
+    cues = model_cues(model, text)
+    assert [c.name for c in cues] == ["text_model"] and cues[0].emotion is Emotion.ANXIOUS
+    assert cues[0].detail.startswith("p=")
+    reading = read_emotion(text, model=model)
+    assert reading.emotion is Emotion.ANXIOUS
+    assert "text_model" in {c.name for c in reading.cues}
+
+
+def test_learned_model_stays_quiet_on_neutral_and_meaningless_text() -> None:
+    model = _situations()
+    assert model_cues(model, "what are your opening hours on sunday") == []
+    assert model_cues(model, "12345 ?!") == []
+    assert read_emotion("", model=model).emotion is Emotion.NEUTRAL

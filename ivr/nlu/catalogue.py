@@ -1,4 +1,4 @@
-"""`routing/topics.yaml`: each topic's description, keyword rules and training examples."""
+"""`routing/topics.yaml` (topics: keyword rules and examples) and `routing/emotions.yaml`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from ivr.errors import ConfigError
-from ivr.ids import Language, Topic
+from ivr.ids import Emotion, Language, Topic
 from ivr.nlu.text import fold
 
 TOPICS_FILE = "topics.yaml"
+EMOTIONS_FILE = "emotions.yaml"
 
 
 class TopicDefinition(BaseModel):
@@ -87,3 +88,48 @@ def load_catalogue(routing_dir: Path) -> TopicCatalogue:
     if len(catalogue.topics) < 2:
         raise ConfigError(f"{path}: at least two topics are needed to train a classifier")
     return catalogue
+
+
+class EmotionExamples(BaseModel):
+    """`emotions.yaml`: what callers say when they feel each emotion, per language."""
+
+    emotions: dict[Emotion, dict[Language, list[str]]]
+
+    def training_set(self) -> tuple[list[str], list[str]]:
+        """(texts, emotion ids) of every example in every language."""
+        texts: list[str] = []
+        labels: list[str] = []
+        for emotion, by_language in self.emotions.items():
+            for examples in by_language.values():
+                texts.extend(examples)
+                labels.extend([emotion.value] * len(examples))
+        return texts, labels
+
+    def examples_hash(self) -> str:
+        """A digest of the examples: the key of the trained-model cache."""
+        blob = json.dumps(self.training_set(), ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def load_emotion_examples(routing_dir: Path) -> EmotionExamples | None:
+    """Parse and check `routing_dir/emotions.yaml`; None when the file is absent.
+
+    Without the file the emotion reader uses its lexicons, voice and behaviour only.
+    """
+    path = routing_dir / EMOTIONS_FILE
+    if not path.exists():
+        return None
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    try:
+        examples = EmotionExamples.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        place = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"{path}: {place}: {first['msg']}") from exc
+    present = {e for e, by_language in examples.emotions.items() if any(by_language.values())}
+    if Emotion.NEUTRAL not in present or len(present) < 2:
+        raise ConfigError(f"{path}: examples of neutral and at least one emotion are needed")
+    return examples

@@ -7,11 +7,13 @@ import os
 import pickle
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ivr.ids import DEFAULT_LANGUAGE, Emotion, Language, Topic
-from ivr.nlu.catalogue import TopicCatalogue, load_catalogue
+from ivr.nlu.catalogue import TopicCatalogue, load_catalogue, load_emotion_examples
 from ivr.nlu.emotion import read_emotion
+from ivr.nlu.focus import focus
 from ivr.nlu.learner import TextClassifier
 from ivr.nlu.models import Behaviour, EmotionReading, Reading, TopicPrediction
 from ivr.nlu.text import fold, has_language, normalize
@@ -20,7 +22,7 @@ from ivr.speech.models import VoiceCues
 log = logging.getLogger(__name__)
 
 # Bump when features or the learner change, so old caches are not loaded.
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCTUATION = re.compile(r"[^\w\u3400-\u9fff']+")
 # A keyword is a precise rule: it lifts its topic's probability by the bonus, and its
@@ -37,9 +39,17 @@ class Understanding:
     # Below this topic confidence the flow asks a short clarifying question (or offers keys).
     min_confidence: float = 0.5
 
-    def __init__(self, *, catalogue: TopicCatalogue, classifier: TextClassifier) -> None:
+    def __init__(
+        self,
+        *,
+        catalogue: TopicCatalogue,
+        classifier: TextClassifier,
+        emotion_model: TextClassifier | None = None,
+    ) -> None:
         self.catalogue = catalogue
         self.classifier = classifier
+        # Trained from routing/emotions.yaml: one cue among the lexicon, voice and behaviour.
+        self.emotion_model = emotion_model
         # Pay jieba's dictionary load and the scorer set-up now, not on the first caller.
         self.classifier.ranked("hello 你好")
         self._needles = [
@@ -49,16 +59,22 @@ class Understanding:
 
     @classmethod
     def load(cls, routing_dir: Path, *, cache_dir: Path | None = None) -> Understanding:
-        """Train from `routing_dir/topics.yaml`, or load the cached model for these examples."""
+        """Train from `routing_dir`'s topics.yaml and emotions.yaml, or load cached models."""
         catalogue = load_catalogue(routing_dir)
-        key = f"topics-{MODEL_VERSION}-{catalogue.examples_hash()}.pickle"
-        classifier = _read_cache(cache_dir / key) if cache_dir is not None else None
-        if classifier is None:
-            texts, labels = catalogue.training_set()
-            classifier = TextClassifier().fit(texts, labels)
-            if cache_dir is not None:
-                _write_cache(cache_dir / key, classifier)
-        return cls(catalogue=catalogue, classifier=classifier)
+        classifier = _trained(
+            f"topics-{MODEL_VERSION}-{catalogue.examples_hash()}.pickle",
+            catalogue.training_set,
+            cache_dir,
+        )
+        examples = load_emotion_examples(routing_dir)
+        emotion_model = None
+        if examples is not None:
+            emotion_model = _trained(
+                f"emotions-{MODEL_VERSION}-{examples.examples_hash()}.pickle",
+                examples.training_set,
+                cache_dir,
+            )
+        return cls(catalogue=catalogue, classifier=classifier, emotion_model=emotion_model)
 
     def topic(self, text: str, language: Language | str = DEFAULT_LANGUAGE) -> TopicPrediction:
         """The topic of `text` with a calibrated confidence and the runner-up."""
@@ -71,6 +87,8 @@ class Understanding:
     def _topic(self, text: str) -> TopicPrediction:
         if not has_language(normalize(text)):
             return TopicPrediction(topic=Topic.GENERAL, confidence=0.0, source="model")
+        # What the caller is not calling about, and an aside after the request, are set aside.
+        text = focus(fold(text))
         ranked = [(Topic(label), p) for label, p in self.classifier.ranked(text)]
         hits = self.keyword_topics(text)
         if hits:
@@ -132,6 +150,7 @@ class Understanding:
                 voice=voice,
                 baseline=baseline,
                 behaviour=behaviour,
+                model=self.emotion_model,
             )
         except Exception:  # a caller must never meet a stack trace
             log.exception("emotion reading failed; answering neutral")
@@ -187,6 +206,19 @@ def _spaced(text: str) -> str:
     return _PUNCTUATION.sub(" ", text)
 
 
+def _trained(
+    key: str, examples: Callable[[], tuple[list[str], list[str]]], cache_dir: Path | None
+) -> TextClassifier:
+    """The classifier cached under `key`, or one trained now from `examples` (and cached)."""
+    classifier = _read_cache(cache_dir / key) if cache_dir is not None else None
+    if classifier is None:
+        texts, labels = examples()
+        classifier = TextClassifier().fit(texts, labels)
+        if cache_dir is not None:
+            _write_cache(cache_dir / key, classifier)
+    return classifier
+
+
 def _read_cache(path: Path) -> TextClassifier | None:
     """A cached classifier, or None when absent or unreadable (then we retrain)."""
     try:
@@ -195,7 +227,7 @@ def _read_cache(path: Path) -> TextClassifier | None:
     except FileNotFoundError:
         return None
     except Exception:  # a stale or torn cache only costs a retrain
-        log.warning("ignoring unreadable topic model cache %s", path)
+        log.warning("ignoring unreadable model cache %s", path)
         return None
     return loaded if isinstance(loaded, TextClassifier) else None
 
@@ -204,9 +236,9 @@ def _write_cache(path: Path, classifier: TextClassifier) -> None:
     """Write atomically so concurrent workers never read half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".topics-", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".model-", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(classifier, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
-        log.warning("could not cache the topic model in %s", path.parent)
+        log.warning("could not cache a trained model in %s", path.parent)

@@ -9,8 +9,8 @@ import pytest
 
 from ivr.config import PROJECT_DIR
 from ivr.errors import ConfigError
-from ivr.ids import Language, Topic
-from ivr.nlu.catalogue import TOPICS_FILE, load_catalogue
+from ivr.ids import Emotion, Language, Topic
+from ivr.nlu.catalogue import EMOTIONS_FILE, TOPICS_FILE, load_catalogue, load_emotion_examples
 from ivr.nlu.text import fold
 
 TRADITIONAL_ONLY = re.compile("[錢卡帳號碼轉戶補掛遺盜詐騙貸還額費處話務關開錯單難過擔]")
@@ -83,3 +83,31 @@ def test_phrases_per_language_for_the_recognition_vocabulary() -> None:
     assert "掛失" in chinese and "我要挂失银行卡" in chinese
     assert len(english) == len(set(english))
     assert not set(english) & set(chinese)
+
+
+def test_shipped_emotion_examples_cover_every_emotion_in_both_languages() -> None:
+    examples = load_emotion_examples(PROJECT_DIR / "routing")
+    assert examples is not None
+    for emotion in Emotion:
+        for language in Language:
+            assert len(examples.emotions[emotion][language]) >= 20, (emotion, language)
+
+
+def test_emotion_examples_are_optional_and_checked(tmp_path: Path) -> None:
+    assert load_emotion_examples(tmp_path) is None
+    path = tmp_path / EMOTIONS_FILE
+    path.write_text("emotions: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"emotions\.yaml"):
+        load_emotion_examples(tmp_path)
+    path.write_text("emotions:\n  furious:\n    en-US: [argh]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"emotions\.yaml: emotions\.furious"):
+        load_emotion_examples(tmp_path)
+    path.write_text("emotions:\n  angry:\n    en-US: [argh]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="neutral and at least one emotion"):
+        load_emotion_examples(tmp_path)
+    path.write_text(
+        "emotions:\n  neutral:\n    en-US: [hello]\n  sad:\n    zh-CN: [唉]\n", encoding="utf-8"
+    )
+    loaded = load_emotion_examples(tmp_path)
+    assert loaded is not None
+    assert loaded.training_set() == (["hello", "唉"], ["neutral", "sad"])

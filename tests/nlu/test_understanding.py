@@ -167,8 +167,32 @@ def test_cache_is_keyed_by_the_examples(tmp_path: Path) -> None:
     )
     Understanding.load(routing, cache_dir=cache)
     assert len(list(cache.glob("topics-*.pickle"))) == 2
+    # Emotion examples are cached the same way, beside the topics.
+    assert first.emotion_model is None and not list(cache.glob("emotions-*"))
+    feelings = "emotions:\n  neutral:\n    en-US: [hello there, opening hours]\n"
+    feelings += "  anxious:\n    en-US: [the rent is due and the money is gone, help]\n"
+    (routing / "emotions.yaml").write_text(feelings, encoding="utf-8")
+    with_model = Understanding.load(routing, cache_dir=cache)
+    assert with_model.emotion_model is not None
+    assert len(list(cache.glob(f"emotions-{MODEL_VERSION}-*.pickle"))) == 1
 
 
 def test_loads_from_the_project_routing_dir_without_a_cache() -> None:
     understanding = Understanding.load(PROJECT_DIR / "routing")
     assert understanding.topic("我要掛失", "zh-CN").topic is Topic.LOST_STOLEN_CARD
+
+
+def test_topic_reads_past_what_the_caller_is_not_calling_about(
+    understanding: Understanding,
+) -> None:
+    said = "I'm not calling about my loan, I want to pay off my credit card bill"
+    assert understanding.topic(said).topic is Topic.PAYMENTS_TRANSFERS
+    assert understanding.topic("我不是要查余额 是要付信用卡账单", "zh-CN").topic is (
+        Topic.PAYMENTS_TRANSFERS
+    )
+
+
+def test_shipped_emotion_model_reads_situations(understanding: Understanding) -> None:
+    assert understanding.emotion_model is not None
+    reading = understanding.emotion("my husband always did the banking and now he's gone")
+    assert reading.emotion is Emotion.SAD

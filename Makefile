@@ -7,7 +7,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8080
 WORKERS ?= 1
 PYTEST_ARGS ?= --durations=10
-CHECKED := ivr tests bench
+CHECKED := ivr tests bench scripts
 
 .PHONY: help install services serve test lint typecheck pytest bench clean
 

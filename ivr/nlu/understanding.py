@@ -22,7 +22,7 @@ from ivr.speech.models import VoiceCues
 log = logging.getLogger(__name__)
 
 # Bump when features or the learner change, so old caches are not loaded.
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCTUATION = re.compile(r"[^\w\u3400-\u9fff']+")
 # A keyword is a precise rule: it lifts its topic's probability by the bonus, and its
@@ -224,12 +224,15 @@ def _read_cache(path: Path) -> TextClassifier | None:
     try:
         with path.open("rb") as handle:
             loaded = pickle.load(handle)  # our own data dir, written by us
+        if not isinstance(loaded, TextClassifier):
+            return None
+        loaded.ranked("hello 你好")  # a model pickled by older code fails here, not on a caller
     except FileNotFoundError:
         return None
     except Exception:  # a stale or torn cache only costs a retrain
         log.warning("ignoring unreadable model cache %s", path)
         return None
-    return loaded if isinstance(loaded, TextClassifier) else None
+    return loaded
 
 
 def _write_cache(path: Path, classifier: TextClassifier) -> None:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from ivr.errors import InvalidInputError
-from ivr.nlu.learner import TextClassifier
+from ivr.nlu.learner import AUTO_VECTOR_WEIGHT, TextClassifier
+from ivr.nlu.vectors import shipped_vectors
 
 TEXTS = [
     "open a savings account",
@@ -40,11 +41,14 @@ def test_learns_and_ranks_in_both_languages() -> None:
     assert sum(p for _, p in ranked) == pytest.approx(1.0)
 
 
-def test_fast_path_matches_sklearn_path() -> None:
-    classifier = TextClassifier().fit(
+@pytest.mark.parametrize("vector_weight", [0.0, 2.0])
+def test_fast_path_matches_sklearn_path(vector_weight: float) -> None:
+    classifier = TextClassifier(vector_weight=vector_weight).fit(
         TEXTS * 2 + ["card lost", "lost card"] * 3, LABELS * 2 + ["card"] * 6
     )
-    for text in ("transfer money", "我的卡丢了", "card", "zzz", "", "Account 1234 !!"):
+    assert classifier.chosen_vector_weight == vector_weight
+    texts = ("transfer money", "我的卡丢了", "card", "zzz", "", "Account 1234 !!", "remit cash")
+    for text in texts:
         fast = dict(classifier.ranked(text))
         slow = classifier.predict_proba([text])[0]
         assert np.allclose([fast[c] for c in classifier.classes], slow, atol=1e-6), text
@@ -88,3 +92,34 @@ def test_bad_training_data(texts: list[str], labels: list[str], message: str) ->
 def test_untrained_classifier_says_so() -> None:
     with pytest.raises(InvalidInputError, match="not been trained"):
         TextClassifier().ranked("hello")
+
+
+def _words_by_vector_sign(count: int) -> tuple[list[str], list[str]]:
+    """Plain words labelled by the sign of their first vector dimension: no n-gram can know it."""
+    vectors = shipped_vectors()
+    words = [w for w in vectors.index if w.isalpha() and len(w) >= 4][:count]
+    labels = ["up" if vectors.embed(w)[0] > 0 else "down" for w in words]
+    return words, labels
+
+
+def test_vectors_are_kept_only_when_they_measure_better() -> None:
+    words, labels = _words_by_vector_sign(400)
+    assert TextClassifier().fit(words, labels, calibrate=False).chosen_vector_weight == (
+        AUTO_VECTOR_WEIGHT
+    )
+    # Held-out texts the n-grams already get all right: the vectors cannot do better.
+    repeated = TextClassifier().fit(TEXTS * 20, LABELS * 20, calibrate=False)
+    assert repeated.chosen_vector_weight == 0.0
+
+
+def test_vectors_are_not_tried_on_small_or_chinese_only_data() -> None:
+    assert TextClassifier().fit(TEXTS, LABELS).chosen_vector_weight == 0.0
+    chinese = [f"我要转账{i}次" for i in range(150)] + [f"我想开户{i}个" for i in range(150)]
+    labels = ["transfer"] * 150 + ["account"] * 150
+    assert TextClassifier().fit(chinese, labels, calibrate=False).chosen_vector_weight == 0.0
+
+
+def test_pickled_classifier_with_vectors_ranks_the_same() -> None:
+    classifier = TextClassifier(vector_weight=2.0).fit(TEXTS, LABELS)
+    restored = pickle.loads(pickle.dumps(classifier))
+    assert restored.ranked("remit cash abroad") == classifier.ranked("remit cash abroad")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter
 from pathlib import Path
 
@@ -161,6 +162,12 @@ def test_cache_is_keyed_by_the_examples(tmp_path: Path) -> None:
     # A torn cache file only costs a retrain.
     files[0].write_bytes(b"not a pickle")
     assert Understanding.load(routing, cache_dir=cache).topic("hello").topic is Topic.GENERAL
+    # A model pickled by older code (its scorer lacks a newer attribute) is retrained too.
+    stale = first.classifier
+    assert stale._fast is not None
+    del stale._fast.__dict__["vector_block"]
+    files[0].write_bytes(pickle.dumps(stale))
+    assert Understanding.load(routing, cache_dir=cache).topic("mortgage").topic is Topic.LOANS
     # New examples: a new cache entry, and the new example is learned.
     (routing / "topics.yaml").write_text(
         body.replace("borrow money", "borrow money, refinance") + general, encoding="utf-8"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
@@ -12,6 +13,8 @@ from pydantic import BaseModel, Field, ValidationError
 from ivr.errors import ConfigError
 from ivr.ids import Emotion, Language, Topic
 from ivr.nlu.text import fold
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 TOPICS_FILE = "topics.yaml"
 EMOTIONS_FILE = "emotions.yaml"
@@ -72,16 +75,7 @@ class TopicCatalogue(BaseModel):
 def load_catalogue(routing_dir: Path) -> TopicCatalogue:
     """Parse and check `routing_dir/topics.yaml`; ConfigError names the file and the fault."""
     path = routing_dir / TOPICS_FILE
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
-    try:
-        catalogue = TopicCatalogue.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        place = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{path}: {place}: {first['msg']}") from exc
+    catalogue = _parsed(path, TopicCatalogue)
     empty = [t.value for t, d in catalogue.topics.items() if not any(d.examples.values())]
     if empty:
         raise ConfigError(f"{path}: topics without examples: {', '.join(empty)}")
@@ -119,17 +113,22 @@ def load_emotion_examples(routing_dir: Path) -> EmotionExamples | None:
     path = routing_dir / EMOTIONS_FILE
     if not path.exists():
         return None
+    examples = _parsed(path, EmotionExamples)
+    present = {e for e, by_language in examples.emotions.items() if any(by_language.values())}
+    if Emotion.NEUTRAL not in present or len(present) < 2:
+        raise ConfigError(f"{path}: examples of neutral and at least one emotion are needed")
+    return examples
+
+
+def _parsed(path: Path, model: type[_Model]) -> _Model:
+    """`path`'s YAML checked against `model`; ConfigError names the file and the fault."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
     try:
-        examples = EmotionExamples.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         place = ".".join(str(part) for part in first["loc"])
         raise ConfigError(f"{path}: {place}: {first['msg']}") from exc
-    present = {e for e, by_language in examples.emotions.items() if any(by_language.values())}
-    if Emotion.NEUTRAL not in present or len(present) < 2:
-        raise ConfigError(f"{path}: examples of neutral and at least one emotion are needed")
-    return examples

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from ivr.errors import InvalidInputError
+from ivr.nlu import learner
 from ivr.nlu.learner import AUTO_VECTOR_WEIGHT, TextClassifier
 from ivr.nlu.vectors import shipped_vectors
 
@@ -107,6 +108,11 @@ def test_vectors_are_kept_only_when_they_measure_better() -> None:
     assert TextClassifier().fit(words, labels, calibrate=False).chosen_vector_weight == (
         AUTO_VECTOR_WEIGHT
     )
+    # Above SELECTION_SAMPLE examples a stratified sample decides, the same way.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(learner, "SELECTION_SAMPLE", 300)
+        sampled = TextClassifier().fit(words, labels, calibrate=False)
+    assert sampled.chosen_vector_weight == AUTO_VECTOR_WEIGHT
     # Held-out texts the n-grams already get all right: the vectors cannot do better.
     repeated = TextClassifier().fit(TEXTS * 20, LABELS * 20, calibrate=False)
     assert repeated.chosen_vector_weight == 0.0

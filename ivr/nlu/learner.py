@@ -37,7 +37,7 @@ AUTO_VECTOR_WEIGHT = 2.0
 # Fewer examples than this (or a label with fewer than 5) cannot tell the two apart.
 MIN_SELECTION_EXAMPLES = 200
 # At most this many examples (a stratified sample) decide, so that training stays quick.
-SELECTION_SAMPLE = 3000
+SELECTION_SAMPLE = 5000
 
 
 class TextClassifier:

@@ -50,8 +50,10 @@ class Understanding:
         self.classifier = classifier
         # Trained from routing/emotions.yaml: one cue among the lexicon, voice and behaviour.
         self.emotion_model = emotion_model
-        # Pay jieba's dictionary load and the scorer set-up now, not on the first caller.
+        # Pay jieba's dictionary load and the scorers' set-up now, not on the first caller.
         self.classifier.ranked("hello 你好")
+        if emotion_model is not None:
+            emotion_model.ranked("hello 你好")
         self._needles = [
             (phrase if _CJK.search(phrase) else f" {_spaced(phrase)} ", topic)
             for phrase, topic in catalogue.keyword_rules()

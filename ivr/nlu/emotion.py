@@ -43,6 +43,8 @@ _CLAUSE_END = re.compile(r"[,.;:!?，。；：！？、]")
 _SHOUTED_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _EXCLAIMS = re.compile(r"[!！]")
 _PERSON = "demand_for_person"
+# What may stand between a Chinese negator and the cue it negates: degree and helper words.
+_NEGATION_GAP_ZH = frozenset("是很太会要用必那么怎么有再大特别都也还真好过算够感到觉得一点")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _CHINESE_REPEAT = re.compile(r"([\u3400-\u9fff]{2,6})[\s,，.。!！、]*\1")
 _FILLERS_EN = frozenset(
@@ -99,8 +101,7 @@ def _modifier(text: str, start: int, chinese: bool) -> float:
     """0 when the cue is negated, 1.5 when intensified, else 1."""
     clause = _clause_before(text, start)
     if chinese:
-        near = clause[-4:]
-        if any(neg in near for neg in NEGATORS_ZH):
+        if _negated_zh(clause[-5:]):
             return 0.0
         return 1.5 if any(word in clause[-3:] for word in INTENSIFIERS_ZH) else 1.0
     tokens = clause.split()[-3:]
@@ -110,14 +111,43 @@ def _modifier(text: str, start: int, chinese: bool) -> float:
     return 1.5 if INTENSIFIERS_EN.intersection(tokens[-2:]) else 1.0
 
 
+def _negated_zh(near: str) -> bool:
+    """Whether a negator in `near` (the characters just before a cue) reaches the cue.
+
+    It reaches across degree and helper words only ("不太生气", "没那么担心"), not across
+    a verb ("别问了你这个破机器人" is no negated insult), and an A-not-A question
+    ("会不会", "是不是") negates nothing.
+    """
+    for negator in NEGATORS_ZH:
+        at = near.rfind(negator)
+        if at < 0:
+            continue
+        after = at + len(negator)
+        if at > 0 and after < len(near) and near[at - 1] == near[after]:
+            continue  # 会不会, 有没有, 是不是: a question
+        if all(ch in _NEGATION_GAP_ZH for ch in near[after:]):
+            return True
+    return False
+
+
 def text_cues(text: str) -> list[EmotionCue]:
     """Cues in what the caller said: lexicon hits (negation, intensifiers), shouting, demands."""
     folded = fold(text)
     cues: list[EmotionCue] = []
     person_demands = 0
+    shadowed = [
+        match.span()
+        for pattern in _patterns()
+        if pattern.entry.shadows
+        for match in pattern.regex.finditer(folded)
+    ]
     for pattern in _patterns():
         entry = pattern.entry
         for match in pattern.regex.finditer(folded):
+            if not entry.shadows and any(
+                a <= match.start() and match.end() <= b for a, b in shadowed
+            ):
+                continue
             if entry.name == _PERSON:
                 person_demands += 1
                 continue

@@ -25,6 +25,8 @@ class LexiconEntry:
     chinese: tuple[str, ...]
     # Cues that are already negative ("not happy") or idioms are not flipped by negation.
     negatable: bool = True
+    # Other entries' matches inside this one's do not count ("i feel so stupid" is not anger).
+    shadows: bool = False
 
 
 # fmt: off
@@ -50,6 +52,8 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"who the (?:hell|heck)", r"i am done with", r"the worst \w+ (?:i have|i've) ever",
             r"(?:this is|that is) how you treat", r"you did nothing", r"i want an apology",
             r"(?:so|completely|totally|absolutely|just) done with", r"nonsense",
+            r"for (?:god|heaven|pete|christ)(?:'?s)? sake", r"are you deaf", r"do not you dare",
+            r"should (?:be|get) (?:fired|sacked|ashamed)", r"what am i paying (?:you )?for",
             r"joke of a", r"what a joke", r"a (?:bloody |total |complete )?shambles",
             r"(?:bunch of|you) clowns", r"(?:what|who) do you think you are", r"fed up with",
             # Blame on the bank, not "I messed up my PIN".
@@ -69,6 +73,8 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             "态度(?:很|超|太|真|好|非常|极)?差",
             "一群废物", "莫名其妙", "怎么搞的", "破系统", "这样对待", "不客气", "客诉",
             "叫你们(?:经理|主管|领导)", "不归他们管", "踢皮球", "推来推去",
+            "开什么玩笑", "开玩笑吗", "在开玩笑", "(?:该|应该)被开除", "听不懂吗", "听不懂人话",
+            "聋了",
         ),
     ),
     LexiconEntry(
@@ -123,7 +129,7 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"(?:move|take|moving|taking) (?:all )?my (?:money|business|accounts?) elsewhere",
             r"(?:move|take|moving|taking) (?:all )?my (?:money|business|accounts?) to another bank",
             r"leave (?:this|your) bank", r"leaving (?:this|your) bank", r"(?:my|a) lawyer",
-            r"sue (?:you|the bank)", r"legal action", r"report (?:you|this) to",
+            r"sue (?:you|the bank)", r"legal action", r"report(?:ing)? (?:you|this|it) to",
             r"(?:going|go|straight|went) to the (?:ombudsman|regulator|press|papers|news)",
             r"the (?:news(?:papers?)?|press|media)", r"social media",
             r"clos(?:e|ing) (?:everything|it all)", r"(?:moving|move|switching) banks?",
@@ -188,14 +194,15 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"(?:\w+ ){0,4}now", r"(?:block|stop|cancel|freeze|fix|send) (?:it|this|that) now",
             r"(?:do|fix|send|stop) it fast",
             r"(?:stop|block|fix|check|do|cancel) (?:it|them|this|that) (?:right )?now",
-            r"(?:i have|i've) got bills due today",
+            r"(?:i have|i've) got bills due today", r"quick(?=[!,.]| i am)",
         ),
         chinese=(
-            "马上", "立刻", "立即", "赶快", "赶紧", "快点", "快一点", "紧急", "现在就", "急用",
+            "马上", "立刻", "立即", "赶快", "赶紧", "快点", "快一点", "紧急", "现在就",
+            "(?<!应)急用",
             "等不了", "来不及", "快快", "别磨蹭", "动作快", "快帮", "快给我", "等不及", "磨磨蹭蹭",
             "尽快", "越快越好", "还要等多久", "赶时间", "快[!啦]", "不能再拖", "火速",
             "急着", "刻不容缓",
-            "快停", "快帮我(?:停|冻结|挡)", "马上停",
+            "快停", "快帮我(?:停|冻结|挡)", "马上停", "快说",
         ),
         negatable=False,
     ),
@@ -236,6 +243,8 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"can i (?:get|have) (?:it|the money|my money) back",
             r"need (?:my|the) (?:meds|medicine|medication)",
             r"(?:will not|would not|might not|not) (?:cover|be enough)",
+            r"(?:is|will|would) my (?:money|savings) (?:be )?(?:going to )?(?:disappear|vanish)",
+            r"did i do (?:something|anything) wrong", r"am i in trouble",
         ),
         chinese=(
             "担心", "害怕", "着急", "著急", "紧张", "心慌", "慌了", "不安", "好怕", "吓死", "急死",
@@ -244,7 +253,7 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             "怎么会这样", "担惊受怕", "恐慌", "心急", "我怕", "(?<!恐)怕会", "怕被", "就怕",
             "担心死", "不知所措", "提心吊胆", "坐立不安",
             "糟了", "糟糕", "完蛋", "还能要回来", "要得回来", "够不够", "赶我走", "要我搬走",
-            "拜托", "好怕", "怕资料", "我该怎么", "怎么办才好",
+            "拜托", "好怕", "怕资料", "我该怎么", "怎么办才好", "万一", "是不是做错",
         ),
     ),
     LexiconEntry(
@@ -277,7 +286,7 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             # "我老公上个月走了": a relative who "left" within the clause, not "拿走了"/"被骗走了".
             "(?:老公|先生|丈夫|老伴|太太|老婆|爸爸|妈妈|我爸|我妈|父亲|母亲|儿子|女儿)"
             "[^,.!?;:。、被把]{0,5}(?<![拿带取偷转抢划扣收寄骗借搬])走了",
-            "被(?:公司|老板)?(?:裁|辞退|开除|炒)",
+            "(?<![该要])被(?:公司|老板)?(?:裁|辞退|开除|炒)",
             "丢了工作", "工作没了",
             "(?:老公|先生|丈夫|老伴|太太|老婆|爸爸|妈妈|我爸|我妈|父亲|母亲)刚走",
             "做不下去", "撑不过去", "倒闭", "关门了", "病倒", "只剩我一个", "很困难",
@@ -305,6 +314,7 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"can not see how i (?:will|would|am going to) ever",
             r"(?:broken|broke) (?:her|him|me|us)",
             r"(?:broke|breaks|breaking) my heart", r"no way out", r"(?:dropped|drop) out",
+            r"(?:i am|i feel|just|so|really) exhausted", r"(?:nobody|no one) (?:\w+ ){0,4}cares",
         ),
         chinese=(
             "伤心", "难过", "哭", "绝望", "心碎", "沮丧", "痛苦", "郁闷", "委屈", "失落",
@@ -312,7 +322,25 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             "唉", "垮了", "算了", "不知道还能怎样", "不知道还能怎么办", "见底", "好辛苦",
             "熬不下去",
             "难受", "心痛", "走投无路", "孤单", "没办法了", "撑不下去", "流泪", "伤心欲绝",
+            "真的累", "没人在乎", "没有人在乎",
         ),
+    ),
+    LexiconEntry(
+        # The caller blames themself: sadness, not anger at the bank.
+        name="self_blame",
+        emotion=Emotion.SAD,
+        weight=0.55,
+        english=(
+            r"(?:i|i am|i feel|i felt|i was|feel|felt|made me feel) (?:so |such |really |very "
+            r"|pretty |like )?(?:an? )?(?:stupid|idiot|fool|foolish|dumb|useless|worthless)",
+        ),
+        chinese=(
+            # "我没用过" is "I have not used": a useless self needs a degree word.
+            "我(?:好|真|太|很)?(?:是)?(?:蠢|笨|傻)", "我(?:好|真|太|很)(?:是)?没用",
+            "觉得自己(?:好|真|太|很)?(?:蠢|笨|傻|没用)",
+        ),
+        negatable=False,
+        shadows=True,
     ),
     LexiconEntry(
         name="victim_of_crime",

@@ -91,6 +91,21 @@ def _voice(**changes: float) -> VoiceCues:
         ("oh great, another declined payment, love that for me", Emotion.ANGRY),
         ("how do I take a complaint to the ombudsman", Emotion.NEUTRAL),
         ("I'm going to the ombudsman with this", Emotion.ANGRY),
+        # Blaming oneself is sadness; the same word aimed at the bank is anger.
+        ("I clicked the link they sent, I feel so stupid", Emotion.SAD),
+        ("我把钱都转给他了 觉得自己好蠢", Emotion.SAD),
+        ("这张卡我没用过，怎么就扣了年费", Emotion.NEUTRAL),
+        ("what a stupid system, I'm reporting you to the regulator", Emotion.ANGRY),
+        # 别 negates its own verb (问), not the insult after it.
+        ("别问了你这个破机器人", Emotion.ANGRY),
+        ("我不生气，只是想问问", Emotion.NEUTRAL),
+        ("我并不是很担心，就是问一下", Emotion.NEUTRAL),
+        # An A-not-A question (会不会) negates nothing.
+        ("明天要扣房贷，会不会钱都没了", Emotion.ANXIOUS),
+        # 应急 is "for emergencies", not a hurry; 该被开除 is a demand, not a job lost.
+        ("能不能给我的账户开个透支额度，应急用", Emotion.NEUTRAL),
+        ("写这个系统的人该被开除", Emotion.ANGRY),
+        ("what time do you close, quick, I'm driving there", Emotion.AGITATED),
     ],
 )
 def test_text_reads(text: str, emotion: Emotion) -> None:

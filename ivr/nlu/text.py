@@ -92,3 +92,30 @@ def word_ngrams(text: str) -> list[str]:
     """Unigrams and bigrams of `words`: the word half of the classifier's features."""
     tokens = words(text)
     return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
+# Words that say nothing of what a call is about: function words, fillers, greetings
+# and vague nouns ("the thing from before", "就是那个事情"). A text of these alone
+# gives the topic model nothing to go on, however sure its arithmetic.
+_VAGUE_EN = """
+    a an the this that these those it its i me my mine we us our you your he him his she
+    her they them their is am are was were be been being do does did have has had will
+    would shall should can could may might must of to from in on at by for with about as
+    into onto over after before since until than then so and or if not no yes yeah yep ok
+    okay um uh er erm hmm ah oh well like just really actually basically also too again
+    still there here what which who whom whose when where why how thing things stuff
+    something anything everything matter one some any all sort kind bit get got go going
+    gone want wanted need know think said say says tell told call calling called hi hello
+    hey please thanks thank sorry bye earlier last previous time ago
+"""
+_VAGUE_ZH = """
+    我 你 他 她 它 我们 你们 他们 的 了 是 就 就是 那个 这个 那 这 个 件 那件 这件 事 事情
+    东西 嗯 啊 呃 哦 喂 吧 呢 吗 嘛 一下 一个 想 要 问 问问 有 在 说 之前 上次 以前 刚才
+    还 也 都 和 跟 对 好 好的 你好 请问 请 麻烦 然后 还有 什么 怎么 关于 那边 这边 上回
+"""
+_VAGUE_WORDS = frozenset(str.split(_VAGUE_EN + _VAGUE_ZH))
+
+
+def has_content(text: str) -> bool:
+    """True when a normalised text holds a word beyond function words, fillers and vague nouns."""
+    return any(w not in _VAGUE_WORDS and not w.isdigit() for w in words(text))

@@ -16,7 +16,7 @@ from ivr.nlu.emotion import read_emotion
 from ivr.nlu.focus import focus
 from ivr.nlu.learner import TextClassifier
 from ivr.nlu.models import Behaviour, EmotionReading, Reading, TopicPrediction
-from ivr.nlu.text import fold, has_language, normalize
+from ivr.nlu.text import fold, has_content, has_language, normalize
 from ivr.speech.models import VoiceCues
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,8 @@ class Understanding:
                     source="keyword",
                 )
         (top, top_p), (second, second_p) = ranked[0], ranked[1]
-        if self.classifier.known_word_share(text) == 0.0:
+        if self.classifier.known_word_share(text) == 0.0 or not has_content(text):
+            # Nothing the examples know, or nothing but "the thing from before": ask.
             return TopicPrediction(
                 topic=Topic.GENERAL,
                 confidence=round(

@@ -1,6 +1,6 @@
 """Folding and tokens: one form for both Chinese scripts, English contractions and digits."""
 
-from ivr.nlu.text import MAX_CHARS, fold, has_language, normalize, word_ngrams, words
+from ivr.nlu.text import MAX_CHARS, fold, has_content, has_language, normalize, word_ngrams, words
 
 
 def test_traditional_characters_fold_to_simplified() -> None:
@@ -35,3 +35,11 @@ def test_has_language_rejects_digits_emoji_and_symbols() -> None:
 
 def test_very_long_text_is_cut() -> None:
     assert len(fold("a" * 10_000)) == MAX_CHARS
+
+
+def test_has_content_needs_a_word_beyond_fillers_and_vague_nouns() -> None:
+    assert not has_content(normalize("um yeah the thing from before"))
+    assert not has_content(normalize("就是那个事情"))
+    assert not has_content(normalize("1234"))
+    assert has_content(normalize("the thing from my mortgage"))
+    assert has_content(normalize("我的房贷"))

@@ -123,6 +123,26 @@ def test_vague_request_asks_for_clarification(understanding: Understanding) -> N
     assert not understanding.needs_clarification(clear)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the thing from before",
+        "um yeah about that thing I called about last time",
+        "就是上次那个事情",
+        "嗯 我想问一下那个",
+    ],
+)
+def test_nothing_but_vague_words_asks_whatever_the_model_says(
+    understanding: Understanding, text: str
+) -> None:
+    """'from' leans to fraud in the examples; a text of such words alone still asks."""
+    prediction = understanding.topic(text)
+    assert prediction.topic is Topic.GENERAL
+    assert understanding.needs_clarification(prediction)
+    # One word of substance is enough to route.
+    assert not understanding.needs_clarification(understanding.topic(f"{text} my mortgage"))
+
+
 def test_read_fuses_voice_and_behaviour(understanding: Understanding) -> None:
     voice = VoiceCues(
         loudness_dbfs=-9.0,

@@ -17,12 +17,13 @@ from ivr.nlu.focus import focus
 from ivr.nlu.learner import TextClassifier
 from ivr.nlu.models import Behaviour, EmotionReading, Reading, TopicPrediction
 from ivr.nlu.text import fold, has_content, has_language, normalize
+from ivr.nlu.vectors import shipped_fingerprint
 from ivr.speech.models import VoiceCues
 
 log = logging.getLogger(__name__)
 
 # Bump when features or the learner change, so old caches are not loaded.
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCTUATION = re.compile(r"[^\w\u3400-\u9fff']+")
 # A keyword is a precise rule: it lifts its topic's probability by the bonus, and its
@@ -63,8 +64,10 @@ class Understanding:
     def load(cls, routing_dir: Path, *, cache_dir: Path | None = None) -> Understanding:
         """Train from `routing_dir`'s topics.yaml and emotions.yaml, or load cached models."""
         catalogue = load_catalogue(routing_dir)
+        # The models are keyed by learner, examples and word-piece vectors alike.
+        version = f"{MODEL_VERSION}-{shipped_fingerprint()}"
         classifier = _trained(
-            f"topics-{MODEL_VERSION}-{catalogue.examples_hash()}.pickle",
+            f"topics-{version}-{catalogue.examples_hash()}.pickle",
             catalogue.training_set,
             cache_dir,
         )
@@ -72,7 +75,7 @@ class Understanding:
         emotion_model = None
         if examples is not None:
             emotion_model = _trained(
-                f"emotions-{MODEL_VERSION}-{examples.examples_hash()}.pickle",
+                f"emotions-{version}-{examples.examples_hash()}.pickle",
                 examples.training_set,
                 cache_dir,
             )

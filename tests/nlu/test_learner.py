@@ -10,7 +10,7 @@ import pytest
 from ivr.errors import InvalidInputError
 from ivr.nlu import learner
 from ivr.nlu.learner import AUTO_VECTOR_WEIGHT, TextClassifier
-from ivr.nlu.vectors import shipped_vectors
+from ivr.nlu.vectors import VECTOR_SETS, shipped_vectors
 
 TEXTS = [
     "open a savings account",
@@ -95,12 +95,25 @@ def test_untrained_classifier_says_so() -> None:
         TextClassifier().ranked("hello")
 
 
-def _words_by_vector_sign(count: int) -> tuple[list[str], list[str]]:
+def _words_by_vector_sign(count: int, name: str = VECTOR_SETS[0]) -> tuple[list[str], list[str]]:
     """Plain words labelled by the sign of their first vector dimension: no n-gram can know it."""
-    vectors = shipped_vectors()
+    vectors = shipped_vectors(name)
     words = [w for w in vectors.index if w.isalpha() and len(w) >= 4][:count]
     labels = ["up" if vectors.embed(w)[0] > 0 else "down" for w in words]
     return words, labels
+
+
+@pytest.mark.parametrize("name", VECTOR_SETS)
+def test_the_set_that_measures_better_is_chosen(name: str) -> None:
+    words, labels = _words_by_vector_sign(400, name)
+    classifier = TextClassifier().fit(words, labels, calibrate=False)
+    assert (classifier.chosen_vector_weight, classifier.chosen_vectors) == (
+        AUTO_VECTOR_WEIGHT,
+        name,
+    )
+    restored = pickle.loads(pickle.dumps(classifier))
+    assert restored.ranked(words[0]) == classifier.ranked(words[0])
+    assert classifier.predict(words[:50]) == [classifier.ranked(w)[0][0] for w in words[:50]]
 
 
 def test_vectors_are_kept_only_when_they_measure_better() -> None:

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from ivr.nlu.vectors import WordpieceVectors, shipped_vectors
+from ivr.nlu.vectors import VECTOR_SETS, WordpieceVectors, shipped_vectors
 
 
-def test_shipped_vectors_load_with_their_vocabulary() -> None:
-    vectors = shipped_vectors()
+@pytest.mark.parametrize("name", VECTOR_SETS)
+def test_shipped_vectors_load_with_their_vocabulary(name: str) -> None:
+    vectors = shipped_vectors(name)
     assert vectors.dimensions == 128
     assert len(vectors.index) > 20_000
     assert {"card", "money", "##s"} <= vectors.index.keys()
+    stolen, theft, weather = (vectors.embed(t) for t in ("stolen", "theft", "weather"))
+    assert float(stolen @ theft) > float(stolen @ weather)
+
+
+def test_the_sets_differ_and_unknown_names_are_refused() -> None:
+    distilled, refined = (shipped_vectors(name) for name in VECTOR_SETS)
+    assert not np.allclose(distilled.embed("top up failed"), refined.embed("top up failed"))
+    with pytest.raises(ValueError, match="no shipped word-piece vectors"):
+        shipped_vectors("../../etc/passwd")
 
 
 def test_words_split_into_longest_known_pieces() -> None:

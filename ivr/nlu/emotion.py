@@ -43,6 +43,10 @@ _CLAUSE_END = re.compile(r"[,.;:!?，。；：！？、]")
 _SHOUTED_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _EXCLAIMS = re.compile(r"[!！]")
 _PERSON = "demand_for_person"
+# Words that hold a negator's character without negating: 特别慌 is "very panicked".
+_NOT_NEGATORS_ZH = frozenset(
+    {"特别", "分别", "区别", "差别", "个别", "类别", "级别", "告别", "无论"}
+)
 # What may stand between a Chinese negator and the cue it negates: degree and helper words.
 _NEGATION_GAP_ZH = frozenset("是很太会要用必那么怎么有再大特别都也还真好过算够感到觉得一点")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
@@ -120,7 +124,7 @@ def _negated_zh(near: str) -> bool:
     """
     for negator in NEGATORS_ZH:
         at = near.rfind(negator)
-        if at < 0:
+        if at < 0 or near[max(0, at - 1) : at + 2] in _NOT_NEGATORS_ZH:
             continue
         after = at + len(negator)
         if at > 0 and after < len(near) and near[at - 1] == near[after]:

@@ -53,7 +53,8 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"(?:this is|that is) how you treat", r"you did nothing", r"i want an apology",
             r"(?:so|completely|totally|absolutely|just) done with", r"nonsense",
             r"for (?:god|heaven|pete|christ)(?:'?s)? sake", r"are you deaf", r"do not you dare",
-            r"should (?:be|get) (?:fired|sacked|ashamed)", r"what am i paying (?:you )?for",
+            r"should (?:be|get) (?:fired|sacked|ashamed)",
+            r"what (?:exactly )?am i paying (?:\w+ ){0,2}for",
             r"joke of a", r"what a joke", r"a (?:bloody |total |complete )?shambles",
             r"(?:bunch of|you) clowns", r"(?:what|who) do you think you are", r"fed up with",
             # Blame on the bank, not "I messed up my PIN".
@@ -84,6 +85,8 @@ ENTRIES: tuple[LexiconEntry, ...] = (
         english=(
             r"not (?:happy|pleased|satisfied|ok(?:ay)?) (?:with|about)", r"not happy at all",
             r"very disappointed", r"so disappointed", r"really disappointed",
+            r"(?:does|is|do|are) (?:anyone|anybody|you) (?:\w+ ){0,2}(?:actually|even|ever) "
+            r"(?:read|reading|work|working|listen|listening|care)",
             r"(?:this is|that is) the (?:third|fourth|fifth|\w+th) time",
             r"called (?:\w+ ){0,2}times", r"on hold for (?:an|over an|more than an|\w+) hours?",
             r"(?:an|one|two|\w+) hours? on hold",
@@ -161,6 +164,7 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"thank you (?:so much )?for the "
             r"(?:amazing|wonderful|great|fantastic|excellent) service",
             r"only took (?:\w+ ){1,2}(?:days|weeks|months) to",
+            r"what a (?:treat|pleasure|privilege|honou?r)",
         ),
         chinese=(
             "呵呵", "真是谢谢你们", "谢谢你们啊", "服务真好啊", "真是好样的", "真棒啊", "太好了又",
@@ -202,7 +206,7 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             "等不了", "来不及", "快快", "别磨蹭", "动作快", "快帮", "快给我", "等不及", "磨磨蹭蹭",
             "尽快", "越快越好", "还要等多久", "赶时间", "快[!啦]", "不能再拖", "火速",
             "急着", "刻不容缓",
-            "快停", "快帮我(?:停|冻结|挡)", "马上停", "快说",
+            "快停", "快帮我(?:停|冻结|挡)", "马上停", "快说", "没时间",
         ),
         negatable=False,
     ),
@@ -245,6 +249,9 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"(?:will not|would not|might not|not) (?:cover|be enough)",
             r"(?:is|will|would) my (?:money|savings) (?:be )?(?:going to )?(?:disappear|vanish)",
             r"did i do (?:something|anything) wrong", r"am i in trouble",
+            r"(?:do not|did not) know where (?:it|the money|my money) (?:went|has gone|is)",
+            r"where (?:did|has|is) (?:my|the|all my|all the) money (?:go|gone|going)",
+            r"(?:is|was) my money (?:still )?(?:there|safe)",
         ),
         chinese=(
             "担心", "害怕", "着急", "著急", "紧张", "心慌", "慌了", "不安", "好怕", "吓死", "急死",
@@ -254,6 +261,7 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             "担心死", "不知所措", "提心吊胆", "坐立不安",
             "糟了", "糟糕", "完蛋", "还能要回来", "要得回来", "够不够", "赶我走", "要我搬走",
             "拜托", "好怕", "怕资料", "我该怎么", "怎么办才好", "万一", "是不是做错",
+            "钱去哪", "钱到哪", "钱还在吗", "上征信", "影响征信", "扣没扣", "到底有没有扣",
         ),
     ),
     LexiconEntry(
@@ -315,6 +323,12 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             r"(?:broken|broke) (?:her|him|me|us)",
             r"(?:broke|breaks|breaking) my heart", r"no way out", r"(?:dropped|drop) out",
             r"(?:i am|i feel|just|so|really) exhausted", r"(?:nobody|no one) (?:\w+ ){0,4}cares",
+            r"gave up", r"giving up", r"it never does", r"oh well",
+            r"(?:did not|do not|never) (?:really )?expect (?:anything|otherwise|much|any ?thing)",
+            r"(?:a rough|a hard|a tough|a difficult|such a) (?:year|few months|time|month)",
+            r"(?:can not|could not|unable to) (?:manage|cope with|handle) (?:\w+ ){0,3}any ?more",
+            r"(?:a bit|too|all a bit) much (?:at the moment|right now|lately|these days)",
+            r"(?:had|since|after) (?:a|the|my|his|her) stroke",
         ),
         chinese=(
             "伤心", "难过", "哭", "绝望", "心碎", "沮丧", "痛苦", "郁闷", "委屈", "失落",
@@ -322,7 +336,8 @@ ENTRIES: tuple[LexiconEntry, ...] = (
             "唉", "垮了", "算了", "不知道还能怎样", "不知道还能怎么办", "见底", "好辛苦",
             "熬不下去",
             "难受", "心痛", "走投无路", "孤单", "没办法了", "撑不下去", "流泪", "伤心欲绝",
-            "真的累", "没人在乎", "没有人在乎",
+            "真的累", "没人在乎", "没有人在乎", "放弃了", "没抱(?:什么)?希望", "不抱(?:什么)?希望",
+            "太难了", "管不过来", "什么都记不住", "中风",
         ),
     ),
     LexiconEntry(
@@ -332,7 +347,7 @@ ENTRIES: tuple[LexiconEntry, ...] = (
         weight=0.55,
         english=(
             r"(?:i|i am|i feel|i felt|i was|feel|felt|made me feel) (?:so |such |really |very "
-            r"|pretty |like )?(?:an? )?(?:stupid|idiot|fool|foolish|dumb|useless|worthless)",
+            r"|pretty |like |just )?(?:an? )?(?:stupid|idiot|fool|foolish|dumb|useless|worthless)",
         ),
         chinese=(
             # "我没用过" is "I have not used": a useless self needs a degree word.

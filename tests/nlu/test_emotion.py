@@ -106,6 +106,14 @@ def _voice(**changes: float) -> VoiceCues:
         ("能不能给我的账户开个透支额度，应急用", Emotion.NEUTRAL),
         ("写这个系统的人该被开除", Emotion.ANGRY),
         ("what time do you close, quick, I'm driving there", Emotion.AGITATED),
+        # 特别 holds 别 but negates nothing: "very panicked".
+        ("卡背面还写着密码，我现在心里特别慌", Emotion.ANXIOUS),
+        # Resignation and self-blame are sadness, calm as they sound.
+        ("I gave up on the app, it's been a rough year", Emotion.SAD),
+        ("I can't work out online banking, I'm just useless with these things", Emotion.SAD),
+        ("贷款没批下来啊，没事，我本来也没抱什么希望", Emotion.SAD),
+        ("oh, a real human, what a treat", Emotion.ANGRY),
+        ("my balance is four hundred less and I don't know where it went", Emotion.ANXIOUS),
     ],
 )
 def test_text_reads(text: str, emotion: Emotion) -> None:

@@ -14,7 +14,7 @@ from ivr.config import PROJECT_DIR
 from ivr.ids import Emotion, Language, Topic
 from ivr.nlu.models import Behaviour
 from ivr.nlu.understanding import MODEL_VERSION, Understanding, resolve_language
-from ivr.nlu.vectors import VECTORS_FILE
+from ivr.nlu.vectors import VECTOR_SETS
 from ivr.speech.models import VoiceCues
 
 # Floors a little under what the shipped model reads on the dev set (topic 0.967, emotion
@@ -181,10 +181,11 @@ def test_cache_is_keyed_by_the_examples(tmp_path: Path) -> None:
     files = list(cache.glob(f"topics-{MODEL_VERSION}-*.pickle"))
     assert len(files) == 1
     # New word-piece vectors (a package upgrade) must not meet a model trained beside
-    # the old ones: the key names the shipped file's hash.
-    shipped = resources.files("ivr.nlu") / "data" / VECTORS_FILE
-    digest = hashlib.sha256(shipped.read_bytes()).hexdigest()[:12]
-    assert files[0].name.startswith(f"topics-{MODEL_VERSION}-{digest}-")
+    # the old ones: the key names the shipped files' hash.
+    digest = hashlib.sha256()
+    for name in VECTOR_SETS:
+        digest.update((resources.files("ivr.nlu") / "data" / name).read_bytes())
+    assert files[0].name.startswith(f"topics-{MODEL_VERSION}-{digest.hexdigest()[:12]}-")
     again = Understanding.load(routing, cache_dir=cache)
     assert again.topic("mortgage").topic is first.topic("mortgage").topic is Topic.LOANS
     # A torn cache file only costs a retrain.

@@ -448,7 +448,10 @@ def read_emotion(
     """Every cue from text (lexicon, and the learned model if given), voice and behaviour, fused."""
     cues = text_cues(text)
     if model is not None:
-        cues.extend(model_cues(model, text))
+        # "I'm not worried, just curious": the caller denies the feeling the words name,
+        # and the model, reading "worried", must not say it back.
+        denied = {c.emotion for c in cues if c.name.startswith("negated_")}
+        cues.extend(c for c in model_cues(model, text) if c.emotion not in denied)
     if voice is not None:
         cues.extend(voice_cues(voice, baseline=baseline))
     if behaviour is not None:

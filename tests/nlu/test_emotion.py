@@ -270,3 +270,24 @@ def test_learned_model_stays_quiet_on_neutral_and_meaningless_text() -> None:
     assert model_cues(model, "what are your opening hours on sunday") == []
     assert model_cues(model, "12345 ?!") == []
     assert read_emotion("", model=model).emotion is Emotion.NEUTRAL
+
+
+def test_learned_model_does_not_say_back_a_feeling_the_caller_denies() -> None:
+    texts = [
+        "worried about the rent",
+        "so worried about my money",
+        "worried sick about the loan",
+        "what are your opening hours",
+        "I would like a statement",
+        "send me a new card",
+    ]
+    model = TextClassifier().fit(texts, ["anxious"] * 3 + ["neutral"] * 3, calibrate=False)
+    text = "I'm not worried, just asking about the rent"
+    assert [c.emotion for c in model_cues(model, text)] == [Emotion.ANXIOUS]
+    reading = read_emotion(text, model=model)
+    assert reading.emotion is Emotion.NEUTRAL
+    assert "text_model" not in {c.name for c in reading.cues}
+    # Without the denial the same words read anxious.
+    assert read_emotion("worried, just asking about the rent", model=model).emotion is (
+        Emotion.ANXIOUS
+    )

@@ -202,6 +202,7 @@ class TicketStore(AccessRecords):
                 session.add(calls[e.call_sid])
         rows: list[dict[str, Any]] = []
         callbacks: list[Callback] = []
+        joined: list[tuple[Ticket, dict[str, Any]]] = []
         # Microseconds now, times 1000, plus the place in the batch: increasing in stream order.
         base = time.time_ns() // 1000 * 1000
         for i, e in enumerate(new):
@@ -219,7 +220,11 @@ class TicketStore(AccessRecords):
                 }
             )
             callbacks += apply_event(t, c, e, data)
+            if e.type == "callback.joined":
+                joined.append((t, data))
         await session.flush()  # tickets exist before callbacks point at them
+        if joined:
+            await _settle_late_joins(session, joined)
         if callbacks:
             ids = [c.id for c in callbacks]
             known = set(await session.scalars(select(Callback.id).where(Callback.id.in_(ids))))
@@ -484,6 +489,31 @@ class TicketStore(AccessRecords):
                     s.open_ticket_id = s.open_ticket_id or tid
                     s.open_complaint = s.open_complaint or topic in COMPLAINT_TOPICS
         return out
+
+
+async def _settle_late_joins(
+    session: AsyncSession, joined: builtins.list[tuple[Ticket, dict[str, Any]]]
+) -> None:
+    """A call that joined a callback already done (its event persisted after the completion)
+    is resolved with it, not left pending on a task nobody will work again.
+
+    Read without a lock: completion locks the callback, then tickets; taking them the
+    other way round here could deadlock the two.
+    """
+    named = {d["callback_id"] for _, d in joined if isinstance(d.get("callback_id"), str)}
+    if not named:
+        return
+    done = set(
+        await session.scalars(
+            select(Callback.id).where(
+                Callback.id.in_(named), Callback.status == CallbackStatus.DONE.value
+            )
+        )
+    )
+    for ticket, data in joined:
+        if data.get("callback_id") in done and ticket.status == TicketStatus.PENDING.value:
+            ticket.status = TicketStatus.RESOLVED.value
+            ticket.callback_at = None
 
 
 async def _joined_tickets(session: AsyncSession, c: Callback) -> builtins.list[Ticket]:

@@ -73,3 +73,19 @@ async def test_a_repeat_request_in_one_batch_with_the_booking_adds_no_row(
     await store.persist(events)
     await store.persist(events)
     assert [c.id for c in await store.callbacks(now=T0)] == [CALLBACK["callback_id"]]
+
+
+async def test_a_join_persisted_after_the_callback_was_done_is_resolved_with_it(
+    store: TicketStore,
+) -> None:
+    """The write-behind persister can deliver a joining call's events late."""
+    await store.persist(_call(BOOKED, T0, "callback.requested"))
+    await store.complete_callback(str(CALLBACK["callback_id"]), actor="a1", audit=False)
+    await store.persist(_call(JOINED, T0 + 600, "callback.joined", booked_call_sid=BOOKED))
+    late = await store.get(JOINED)
+    assert (late.outcome, late.status, late.callback_at) == ("callback", "resolved", None)
+    # A join naming a callback still due stays pending, as before.
+    await store.persist(_call(OTHER, T0 + 900, "callback.requested", callback_id="cb_other"))
+    later = "CA" + "l" * 32
+    await store.persist(_call(later, T0 + 960, "callback.joined", callback_id="cb_other"))
+    assert (await store.get(later)).status == "pending"

@@ -48,7 +48,7 @@ _NOT_NEGATORS_ZH = frozenset(
     {"特别", "分别", "区别", "差别", "个别", "类别", "级别", "告别", "无论"}
 )
 # What may stand between a Chinese negator and the cue it negates: degree and helper words.
-_NEGATION_GAP_ZH = frozenset("是很太会要用必那么怎么有再大特别都也还真好过算够感到觉得一点")
+_NEGATION_GAP_ZH = frozenset("是很太会要用必那么怎么有再大特别都也还真好过算够感到觉得一点被")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _CHINESE_REPEAT = re.compile(r"([\u3400-\u9fff]{2,6})[\s,，.。!！、]*\1")
 _FILLERS_EN = frozenset(

@@ -358,19 +358,33 @@ ENTRIES: tuple[LexiconEntry, ...] = (
         shadows=True,
     ),
     LexiconEntry(
+        # Harm done to the caller: robbed, hacked, their identity used, money taken.
         name="victim_of_crime",
         emotion=Emotion.ANXIOUS,
         weight=0.4,
         english=(
-            r"mugged", r"robbed", r"held up", r"scam(?:med)?", r"fell for", r"conned",
-            r"identity (?:was |has been )?stolen", r"identity theft", r"hacked", r"emptied my",
-            r"clicked (?:on )?a link", r"never been to",
-            r"gave (?:them|him|her|someone|a stranger) my (?:details|code|pin|password)",
+            r"mugged", r"robbed", r"held up", r"identity (?:was |has been )?stolen",
+            r"identity theft", r"hacked", r"emptied my",
             r"(?:someone|somebody) is (?:taking|stealing|using)",
         ),
         chinese=(
-            "被抢", "抢劫", "被骗", "盗刷", "冒用", "被盗用", "假冒", "冒充", "被黑",
-            "连结", "链接", "没去过", "把验证码给", "把密码告诉", "有人在盗", "被诈骗",
+            "被抢", "抢劫", "盗刷", "冒用", "被盗用", "被黑", "有人在盗",
+        ),
+    ),
+    LexiconEntry(
+        # A fraud or scam being reported: under the floor alone, since a caller who reports
+        # a strange charge or a fake call calmly is neutral, however serious the matter.
+        name="fraud_report",
+        emotion=Emotion.ANXIOUS,
+        weight=0.3,
+        english=(
+            r"scam(?:med)?", r"fell for", r"conned", r"clicked (?:on )?a link", r"never been to",
+            r"gave (?:them|him|her|someone|a stranger) my (?:details|code|pin|password)",
+        ),
+        chinese=(
+            "被骗", "假冒", "冒充", "没去过", "把验证码给", "把密码告诉", "被诈骗",
+            # A link is only a cue once clicked ("重设密码的链接过期了" is no crime).
+            "点(?:了|开了?|进去了?)(?:那个|一个|他们的|短信里的|短信的)?(?:连结|链接)",
         ),
     ),
     LexiconEntry(

@@ -114,6 +114,11 @@ def _voice(**changes: float) -> VoiceCues:
         ("贷款没批下来啊，没事，我本来也没抱什么希望", Emotion.SAD),
         ("oh, a real human, what a treat", Emotion.ANGRY),
         ("my balance is four hundred less and I don't know where it went", Emotion.ANXIOUS),
+        # Harm done reads anxious; a scam or a strange link reported calmly does not.
+        ("I got mugged last night and they took my wallet", Emotion.ANXIOUS),
+        ("有人假冒银行客服打给我，我没给资料，想跟你们说一声", Emotion.NEUTRAL),
+        ("网上银行重设密码的链接过期了，怎么重新申请", Emotion.NEUTRAL),
+        ("不是被盗刷，就是卡找不到了，想先挂失", Emotion.NEUTRAL),
     ],
 )
 def test_text_reads(text: str, emotion: Emotion) -> None:

@@ -17,11 +17,12 @@ from ivr.nlu.understanding import MODEL_VERSION, Understanding, resolve_language
 from ivr.nlu.vectors import VECTOR_SETS
 from ivr.speech.models import VoiceCues
 
-# Floors a little under what the shipped model reads on the dev set (topic 0.967, emotion
-# 0.991), so a regression fails while honest re-tuning of examples does not.
-TOPIC_FLOOR = 0.93
-EMOTION_FLOOR = 0.94
-PER_LANGUAGE_TOPIC_FLOOR = 0.9
+# Floors a little under what the shipped model reads on the dev set (topic 0.979: en-US
+# 0.987, zh-CN 0.971; emotion 0.974), so a regression fails while honest re-tuning of
+# examples does not.
+TOPIC_FLOOR = 0.95
+EMOTION_FLOOR = 0.95
+PER_LANGUAGE_TOPIC_FLOOR = 0.94
 
 
 def test_dev_set_covers_both_languages_every_topic_and_emotion(

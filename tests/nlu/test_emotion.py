@@ -5,16 +5,10 @@ from __future__ import annotations
 import pytest
 
 from ivr.ids import Emotion
-from ivr.nlu.emotion import (
-    behaviour_cues,
-    fuse,
-    model_cues,
-    read_emotion,
-    text_cues,
-    voice_cues,
-)
+from ivr.nlu.emotion import behaviour_cues, fuse, model_cues, read_emotion, voice_cues
 from ivr.nlu.learner import TextClassifier
 from ivr.nlu.models import Behaviour, EmotionCue
+from ivr.nlu.text_cues import text_cues
 from ivr.speech.models import VoiceCues
 
 

@@ -56,7 +56,8 @@ class TextClassifier:
         self.calibration_folds = calibration_folds
         self.char_max = char_max
         # Scale of the word-piece vectors beside the n-grams (ivr/nlu/vectors.py); 0: none;
-        # None: `fit` measures both on held-out examples and keeps the better (`chosen_...`).
+        # None: `fit` measures none and each of VECTOR_SETS on held-out examples and keeps
+        # the best (`chosen_vector_weight`, `chosen_vectors`).
         self.vector_weight = vector_weight
         self.chosen_vector_weight = vector_weight or 0.0
         # Which set of VECTOR_SETS the vector block reads (given, or chosen by `fit`).
@@ -128,11 +129,16 @@ class TextClassifier:
                 rows, train_size=SELECTION_SAMPLE, stratify=labels, random_state=0
             )
         sample = [normalized[i] for i in rows]
-        if not shipped_vectors().embed_many(sample).any():  # no English words the vectors know
+        # Each set embeds the sample once; the row of each sampled example by its index.
+        embedded = {name: shipped_vectors(name).embed_many(sample) for name in VECTOR_SETS}
+        if not embedded[VECTORS_FILE].any():  # no English words the vectors know
             return none
+        place = {int(example): k for k, example in enumerate(rows)}
         train, held = train_test_split(
             rows, test_size=0.2, stratify=[labels[i] for i in rows], random_state=0
         )
+        train_rows = [place[int(i)] for i in train]
+        held_rows = [place[int(i)] for i in held]
         features = FeatureUnion(self._new_features().transformer_list[:2])
         seen = features.fit_transform([normalized[i] for i in train])
         unseen = features.transform([normalized[i] for i in held])
@@ -141,10 +147,9 @@ class TextClassifier:
         def accuracy(name: str | None) -> float:
             a, b = seen, unseen
             if name is not None:
-                embed = shipped_vectors(name).embed_many
-                weight = np.float32(AUTO_VECTOR_WEIGHT)
-                a = hstack([seen, csr_matrix(embed([normalized[i] for i in train]) * weight)])
-                b = hstack([unseen, csr_matrix(embed([normalized[i] for i in held]) * weight)])
+                vectors = embedded[name] * np.float32(AUTO_VECTOR_WEIGHT)
+                a = hstack([seen, csr_matrix(vectors[train_rows])])
+                b = hstack([unseen, csr_matrix(vectors[held_rows])])
             model = LinearSVC(C=self.c).fit(a.tocsr(), truth[train])
             return float(np.mean(model.predict(b.tocsr()) == truth[held]))
 

@@ -3,13 +3,13 @@
 A linear model over n-grams knows only words it was trained on; a caller who
 says "my plastic got nicked" uses words no example had. These vectors come from
 a pretrained sentence encoder (all-MiniLM-L6-v2, Apache-2.0), distilled once
-into one vector per word piece (model2vec's method), then refined on banking
-sentences so that a sentence's mean piece vector approaches the encoder's
-embedding of the whole sentence, reduced to 128 dimensions by PCA and stored
-as int8 with a per-dimension scale: 3 MB in the package, no download, no torch
-at run time. A text's vector is the mean of its pieces'
-vectors, unit length; looking it up costs tens of microseconds.
-`scripts/build_wordpiece_vectors.py` rebuilds the file (it needs torch).
+into one vector per word piece (model2vec's method). A second set (VECTOR_SETS)
+is refined on banking sentences so that a sentence's mean piece vector
+approaches the encoder's embedding of the whole sentence. Each is reduced to
+128 dimensions by PCA and stored as int8 with a per-dimension scale: 3 MB each
+in the package, no download, no torch at run time. A text's vector is the mean
+of its pieces' vectors, unit length; looking it up costs tens of microseconds.
+`scripts/build_wordpiece_vectors.py` rebuilds both files (it needs torch).
 
 The encoder's vocabulary is English: Chinese text has no pieces here and gets
 the zero vector, so it adds nothing and changes nothing.

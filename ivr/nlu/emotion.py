@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from ivr.ids import Emotion
 from ivr.nlu.learner import TextClassifier
 from ivr.nlu.models import Behaviour, EmotionCue, EmotionReading
-from ivr.nlu.text import has_language, normalize
+from ivr.nlu.text import has_content, normalize
 from ivr.nlu.text_cues import text_cues
 from ivr.speech.models import VoiceCues
 
@@ -203,8 +203,8 @@ def model_cues(model: TextClassifier, text: str) -> list[EmotionCue]:
     ("the rent goes out tomorrow and the money is not there"). Its weight is its
     probability scaled so that, alone, only a fairly sure reading clears the floor.
     """
-    if not has_language(normalize(text)):
-        return []
+    if not has_content(normalize(text)):
+        return []  # "thank you, that's everything": nothing for a learned reading to go on
     label, probability = model.ranked(text)[0]
     if label == Emotion.NEUTRAL.value or probability < MODEL_MIN_PROBABILITY:
         return []

@@ -106,7 +106,8 @@ _VAGUE_EN = """
     still there here what which who whom whose when where why how thing things stuff
     something anything everything matter one some any all sort kind bit get got go going
     gone want wanted need know think said say says tell told call calling called hi hello
-    hey please thanks thank sorry bye earlier last previous time ago
+    hey please thanks thank sorry bye earlier last previous time ago that's it's what's
+    there's here's who's let's
 """
 _VAGUE_ZH = """
     我 你 他 她 它 我们 你们 他们 的 了 是 就 就是 那个 这个 那 这 个 件 那件 这件 事 事情

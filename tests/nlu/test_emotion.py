@@ -290,3 +290,19 @@ def test_learned_model_does_not_say_back_a_feeling_the_caller_denies() -> None:
     assert read_emotion("worried, just asking about the rent", model=model).emotion is (
         Emotion.ANXIOUS
     )
+
+
+def test_learned_model_needs_words_of_substance() -> None:
+    """Sarcastic thanks teach the model that "thanks" can be angry; plain thanks is not."""
+    texts = [
+        "thanks for nothing you useless lot",
+        "oh thanks so much for losing my transfer",
+        "thanks a lot for the extra fee",
+        "what are your opening hours",
+        "I would like a statement",
+        "send me a new card",
+    ]
+    model = TextClassifier().fit(texts, ["angry"] * 3 + ["neutral"] * 3, calibrate=False)
+    assert model.ranked("thanks")[0][0] == "angry"
+    assert model_cues(model, "thank you, that's everything") == []
+    assert [c.emotion for c in model_cues(model, "thanks for the extra fee")] == [Emotion.ANGRY]

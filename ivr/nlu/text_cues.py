@@ -127,15 +127,11 @@ def text_cues(text: str) -> list[EmotionCue]:
     folded = fold(text)
     cues: list[EmotionCue] = []
     person_demands = 0
-    shadowed = [
-        match.span()
-        for pattern in _patterns()
-        if pattern.entry.shadows
-        for match in pattern.regex.finditer(folded)
-    ]
-    for pattern in _patterns():
+    found = [(pattern, list(pattern.regex.finditer(folded))) for pattern in _patterns()]
+    shadowed = [m.span() for pattern, hits in found if pattern.entry.shadows for m in hits]
+    for pattern, hits in found:
         entry = pattern.entry
-        for match in pattern.regex.finditer(folded):
+        for match in hits:
             if not entry.shadows and any(
                 a <= match.start() and match.end() <= b for a, b in shadowed
             ):

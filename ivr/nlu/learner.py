@@ -6,16 +6,20 @@ Chinese) carry meaning; character n-grams within words survive typos, speech
 recognition slips and unsegmented Chinese. Static English word-piece vectors
 (`ivr.nlu.vectors`) can join them as a third block: `fit` measures the
 learner without them and with each shipped set on a held-out fifth and keeps
-the best (the banking-refined set helps BANKING77's fine intents most). Probabilities
-are a softmax over the SVM's margins whose temperature is fitted on held-out
-folds (sklearn's per-class sigmoid calibration measured slower and slightly
-less accurate on BANKING77).
+the best (the banking-refined set helps BANKING77's fine intents most). On the
+same held-out fifth `fit` measures asking a sentence encoder
+(`ivr.nlu.encoder`) about the utterances it is least sure of, and keeps that
+when it pays: the encoder embeds the training texts on a worker thread while
+the n-gram model trains. Probabilities are a softmax over the SVM's margins
+whose temperature is fitted on held-out folds (sklearn's per-class sigmoid
+calibration measured slower and slightly less accurate on BANKING77).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,6 +33,7 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.svm import LinearSVC
 
 from ivr.errors import InvalidInputError
+from ivr.nlu.encoder import BackgroundEncoding, EncoderHead, choose_head, fit_head, log_softmax
 from ivr.nlu.text import normalize, word_ngrams, words
 from ivr.nlu.vectors import VECTOR_SETS, VECTORS_FILE, shipped_vectors
 
@@ -51,6 +56,7 @@ class TextClassifier:
         char_max: int = 5,
         vector_weight: float | None = None,
         vectors: str = VECTORS_FILE,
+        encoder: bool = True,
     ) -> None:
         self.c = c
         self.calibration_folds = calibration_folds
@@ -62,6 +68,10 @@ class TextClassifier:
         self.chosen_vector_weight = vector_weight or 0.0
         # Which set of VECTOR_SETS the vector block reads (given, or chosen by `fit`).
         self.chosen_vectors = vectors
+        # Whether `fit` (choosing vectors itself) may measure asking the sentence encoder.
+        self.encoder = encoder
+        # The encoder's head when the measurement kept it (see ivr/nlu/encoder.py).
+        self.head: EncoderHead | None = None
         self.classes: list[str] = []
         # Softmax sharpness over SVM margins, fitted on held-out folds by `fit(calibrate=True)`.
         self.temperature = 3.0
@@ -94,70 +104,99 @@ class TextClassifier:
         if len(counts) < 2:
             raise InvalidInputError("at least two different labels are needed", field="labels")
         normalized = [normalize(t) for t in texts]
-        if self.vector_weight is None:
-            self.chosen_vector_weight, self.chosen_vectors = self._choose_vectors(
-                normalized, list(labels), counts
-            )
-        self._features = self._new_features()
-        matrix = self._features.fit_transform(normalized)
-        self._model = LinearSVC(C=self.c).fit(matrix, list(labels))
-        self.classes = [str(c) for c in self._model.classes_]
-        self._word_vocabulary = frozenset(self._features.transformer_list[0][1].vocabulary_)
-        self._fast = _FastScorer(self._features, self._model)
-        folds = min(self.calibration_folds, min(counts.values()))
-        if calibrate and folds >= 2:
-            self.temperature = self._fit_temperature(normalized, list(labels), folds)
+        truth = list(labels)
+        self.head = None
+        split = _split(truth, counts) if self.vector_weight is None else None
+        encoding = (
+            BackgroundEncoding(normalized, np.concatenate([split.train, split.held]))
+            if split is not None and self.encoder
+            else None
+        )
+        try:
+            selection = None
+            if split is not None:
+                selection = self._choose_vectors(normalized, truth, split)
+                self.chosen_vector_weight, self.chosen_vectors = selection.choice
+            self._features = self._new_features()
+            matrix = self._features.fit_transform(normalized)
+            self._model = LinearSVC(C=self.c).fit(matrix, truth)
+            self.classes = [str(c) for c in self._model.classes_]
+            self._word_vocabulary = frozenset(self._features.transformer_list[0][1].vocabulary_)
+            self._fast = _FastScorer(self._features, self._model)
+            folds = min(self.calibration_folds, min(counts.values()))
+            if calibrate and folds >= 2:
+                self.temperature = self._fit_temperature(normalized, truth, folds)
+            if encoding is not None and selection is not None:
+                self.head = self._choose_head(encoding, selection, truth)
+        finally:
+            if encoding is not None:
+                encoding.close()
         return self
 
+    def _choose_head(
+        self, encoding: BackgroundEncoding, selection: _Selection, labels: list[str]
+    ) -> EncoderHead | None:
+        """The encoder's head when asking it measures better on the held-out fifth."""
+        split, truth = selection.split, np.asarray(labels)
+        if selection.classes != self.classes:  # a label absent from the sample
+            return None
+        sample = encoding.sample()
+        train, held = sample[: len(split.train)], sample[len(split.train) :]
+        fast = log_softmax(selection.margins * self.temperature)
+        chosen = choose_head(
+            train, truth[split.train].tolist(), held, fast, truth[split.held].tolist(), self.classes
+        )
+        if chosen is None:
+            return None
+        weight, threshold = chosen
+        rows, embedded = encoding.everything()
+        return fit_head(
+            embedded, truth[rows].tolist(), self.classes, weight=weight, threshold=threshold
+        )
+
     def _choose_vectors(
-        self, normalized: list[str], labels: list[str], counts: Counter[str]
-    ) -> tuple[float, str]:
-        """(AUTO_VECTOR_WEIGHT, set) for the set that raises accuracy most on a held-out
-        fifth, or (0, default) when none does.
+        self, normalized: list[str], labels: list[str], split: _Split
+    ) -> _Selection:
+        """The vectors (AUTO_VECTOR_WEIGHT and a set) that raise accuracy most on the
+        held-out fifth, or none (weight 0) when no set does; with the chosen model's
+        held-out margins, on which the encoder is measured next.
 
         Measured, not assumed: on BANKING77's 77 fine intents the distilled set adds
         about 0.7 points and the banking-refined one about 0.4 more; on the hotline's
-        broad bilingual topics either may add nothing. Above SELECTION_SAMPLE examples a
-        stratified sample decides.
+        broad bilingual topics either may add nothing.
         """
-        none = (0.0, VECTORS_FILE)
-        if len(normalized) < MIN_SELECTION_EXAMPLES or min(counts.values()) < 5:
-            return none
-        rows = np.arange(len(normalized))
-        if len(rows) > SELECTION_SAMPLE:  # a stratified sample decides as well, much sooner
-            rows, _ = train_test_split(
-                rows, train_size=SELECTION_SAMPLE, stratify=labels, random_state=0
-            )
+        rows = np.concatenate([split.train, split.held])
+        # Each set embeds the sample once (train rows first, then held-out rows).
         sample = [normalized[i] for i in rows]
-        # Each set embeds the sample once; the row of each sampled example by its index.
         embedded = {name: shipped_vectors(name).embed_many(sample) for name in VECTOR_SETS}
-        if not embedded[VECTORS_FILE].any():  # no English words the vectors know
-            return none
-        place = {int(example): k for k, example in enumerate(rows)}
-        train, held = train_test_split(
-            rows, test_size=0.2, stratify=[labels[i] for i in rows], random_state=0
-        )
-        train_rows = [place[int(i)] for i in train]
-        held_rows = [place[int(i)] for i in held]
+        english = bool(embedded[VECTORS_FILE].any())  # else no set knows a word here
+        train_rows, held_rows = slice(0, len(split.train)), slice(len(split.train), len(rows))
         features = FeatureUnion(self._new_features().transformer_list[:2])
-        seen = features.fit_transform([normalized[i] for i in train])
-        unseen = features.transform([normalized[i] for i in held])
+        seen = features.fit_transform(sample[train_rows])
+        unseen = features.transform(sample[held_rows])
         truth = np.asarray(labels)
 
-        def accuracy(name: str | None) -> float:
+        def measure(name: str | None) -> tuple[float, NDArray[np.float64], list[str]]:
             a, b = seen, unseen
             if name is not None:
                 vectors = embedded[name] * np.float32(AUTO_VECTOR_WEIGHT)
                 a = hstack([seen, csr_matrix(vectors[train_rows])])
                 b = hstack([unseen, csr_matrix(vectors[held_rows])])
-            model = LinearSVC(C=self.c).fit(a.tocsr(), truth[train])
-            return float(np.mean(model.predict(b.tocsr()) == truth[held]))
+            model = LinearSVC(C=self.c).fit(a.tocsr(), truth[split.train])
+            margins = np.asarray(model.decision_function(b.tocsr()), dtype=np.float64)
+            if margins.ndim == 1:
+                margins = np.stack([-margins, margins], axis=1)
+            classes = [str(c) for c in model.classes_]
+            predicted = np.asarray(classes)[margins.argmax(axis=1)]
+            return float(np.mean(predicted == truth[split.held])), margins, classes
 
-        best, best_accuracy = none, accuracy(None)
-        for name in VECTOR_SETS:  # a set must beat the n-grams alone, and earlier sets
-            measured = accuracy(name)
-            if measured > best_accuracy:
-                best, best_accuracy = (AUTO_VECTOR_WEIGHT, name), measured
+        best_accuracy, margins, classes = measure(None)
+        best = _Selection(split, (0.0, VECTORS_FILE), margins, classes)
+        for name in VECTOR_SETS if english else ():  # must beat n-grams alone, and earlier sets
+            accuracy, margins, classes = measure(name)
+            if accuracy > best_accuracy:
+                best_accuracy = accuracy
+                best = _Selection(split, (AUTO_VECTOR_WEIGHT, name), margins, classes)
         return best
 
     def _fit_temperature(self, normalized: list[str], labels: list[str], folds: int) -> float:
@@ -174,7 +213,7 @@ class TextClassifier:
         truth = np.array([index[label] for label in labels])
 
         def loss(temperature: float) -> float:
-            logp = _log_softmax(margins * temperature)
+            logp = log_softmax(margins * temperature)
             return float(-logp[np.arange(len(truth)), truth].mean())
 
         result = minimize_scalar(loss, bounds=(0.1, 50.0), method="bounded")
@@ -184,11 +223,15 @@ class TextClassifier:
         """One row of class probabilities (columns in `classes` order) per text."""
         if self._features is None or self._model is None:
             raise InvalidInputError("the classifier has not been trained", field="model")
-        matrix = self._features.transform([normalize(t) for t in texts])
+        normalized = [normalize(t) for t in texts]
+        matrix = self._features.transform(normalized)
         scores = np.asarray(self._model.decision_function(matrix), dtype=np.float64)
         if scores.ndim == 1:  # a binary LinearSVC gives one margin per text
             scores = np.stack([-scores, scores], axis=1)
-        return np.exp(_log_softmax(scores * self.temperature))
+        logp = log_softmax(scores * self.temperature)
+        if self.head is not None:
+            logp = self.head.revise(logp, normalized)
+        return np.exp(logp)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The most probable label of each text."""
@@ -199,8 +242,12 @@ class TextClassifier:
         """Every label of one text with its probability, most probable first (fast path)."""
         if self._fast is None:
             raise InvalidInputError("the classifier has not been trained", field="model")
-        scores = self._fast.scores(normalize(text))
-        row = np.exp(_log_softmax(scores[np.newaxis, :] * self.temperature))[0]
+        normalized = normalize(text)
+        scores = self._fast.scores(normalized)
+        logp = log_softmax(scores[np.newaxis, :] * self.temperature)
+        if self.head is not None:
+            logp = self.head.revise(logp, [normalized])
+        row = np.exp(logp)[0]
         order = np.argsort(-row)
         return [(self.classes[i], float(row[i])) for i in order]
 
@@ -292,7 +339,35 @@ class _FastScorer:
         return margins
 
 
-def _log_softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    out: NDArray[np.float64] = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return out
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """Which training examples (indices) train and which judge while `fit` chooses."""
+
+    train: NDArray[np.intp]
+    held: NDArray[np.intp]
+
+
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    """What `_choose_vectors` chose, and that model's margins on the held-out examples."""
+
+    split: _Split
+    choice: tuple[float, str]  # (vector weight, vector set)
+    margins: NDArray[np.float64]  # columns in `classes` order
+    classes: list[str]
+
+
+def _split(labels: list[str], counts: Counter[str]) -> _Split | None:
+    """A stratified 80/20 split of at most SELECTION_SAMPLE examples, or None when there
+    are too few examples (or a label with fewer than 5) to tell choices apart."""
+    if len(labels) < MIN_SELECTION_EXAMPLES or min(counts.values()) < 5:
+        return None
+    rows = np.arange(len(labels))
+    if len(rows) > SELECTION_SAMPLE:  # a stratified sample decides as well, much sooner
+        rows, _ = train_test_split(
+            rows, train_size=SELECTION_SAMPLE, stratify=labels, random_state=0
+        )
+    train, held = train_test_split(
+        rows, test_size=0.2, stratify=[labels[i] for i in rows], random_state=0
+    )
+    return _Split(np.asarray(train), np.asarray(held))

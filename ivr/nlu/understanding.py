@@ -13,6 +13,7 @@ from pathlib import Path
 from ivr.ids import DEFAULT_LANGUAGE, Emotion, Language, Topic
 from ivr.nlu.catalogue import TopicCatalogue, load_catalogue, load_emotion_examples
 from ivr.nlu.emotion import read_emotion
+from ivr.nlu.encoder import encoder_fingerprint
 from ivr.nlu.focus import focus
 from ivr.nlu.learner import TextClassifier
 from ivr.nlu.models import Behaviour, EmotionReading, Reading, TopicPrediction
@@ -23,7 +24,7 @@ from ivr.speech.models import VoiceCues
 log = logging.getLogger(__name__)
 
 # Bump when features or the learner change, so old caches are not loaded.
-MODEL_VERSION = "4"
+MODEL_VERSION = "5"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCTUATION = re.compile(r"[^\w\u3400-\u9fff']+")
 # A keyword is a precise rule: it lifts its topic's probability by the bonus, and its
@@ -64,8 +65,8 @@ class Understanding:
     def load(cls, routing_dir: Path, *, cache_dir: Path | None = None) -> Understanding:
         """Train from `routing_dir`'s topics.yaml and emotions.yaml, or load cached models."""
         catalogue = load_catalogue(routing_dir)
-        # The models are keyed by learner, examples and word-piece vectors alike.
-        version = f"{MODEL_VERSION}-{shipped_fingerprint()}"
+        # The models are keyed by learner, examples, word-piece vectors and encoder alike.
+        version = f"{MODEL_VERSION}-{shipped_fingerprint()}-{encoder_fingerprint()}"
         classifier = _trained(
             f"topics-{version}-{catalogue.examples_hash()}.pickle",
             catalogue.training_set,
@@ -219,7 +220,9 @@ def _trained(
     classifier = _read_cache(cache_dir / key) if cache_dir is not None else None
     if classifier is None:
         texts, labels = examples()
-        classifier = TextClassifier().fit(texts, labels)
+        # Asking the sentence encoder measured no gain on either hotline set (its head was
+        # not kept, topics or emotions) and doubles the first start: it stays out here.
+        classifier = TextClassifier(encoder=False).fit(texts, labels)
         if cache_dir is not None:
             _write_cache(cache_dir / key, classifier)
     return classifier

@@ -142,3 +142,8 @@ def test_pickled_classifier_with_vectors_ranks_the_same() -> None:
     classifier = TextClassifier(vector_weight=2.0).fit(TEXTS, LABELS)
     restored = pickle.loads(pickle.dumps(classifier))
     assert restored.ranked("remit cash abroad") == classifier.ranked("remit cash abroad")
+
+
+def test_the_encoder_is_not_kept_when_ngrams_suffice() -> None:
+    assert TextClassifier().fit(TEXTS * 20, LABELS * 20, calibrate=False).head is None
+    assert TextClassifier().fit(TEXTS, LABELS).head is None  # too few to measure

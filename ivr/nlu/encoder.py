@@ -139,8 +139,11 @@ class BackgroundEncoding:
 
 
 # What `choose_head` tries on held-out examples: the share of least-sure utterances that
-# ask the encoder, and the weight of its log-probabilities beside the fast model's.
-HEAD_SHARES = (0.1, 0.15, 0.2, 0.3)
+# ask the encoder, and the weight of its log-probabilities beside the fast model's. The
+# final model, trained on every example, is surer than the held-out one: on BANKING77
+# folds a held-out 15% asked about 10% of new utterances (where the gain flattens), and
+# 10% only 5% (0.13 points less accurate, 0.26 ms an utterance quicker).
+HEAD_SHARES = (0.15, 0.2, 0.3)
 HEAD_WEIGHTS = (1.0, 1.5, 2.0)
 # At most this many training examples teach the head: on BANKING77 folds 6,000 of 8,000
 # read as well as all of them (half lost 0.4 points), and each costs 3.6 ms to encode.
@@ -153,6 +156,9 @@ HEAD_C = 0.1
 # The encoder is kept only when it corrects at least this share of held-out utterances:
 # below it, 5 ms an utterance buys noise.
 MIN_HEAD_GAIN = 0.005
+# Asking it about a larger share must correct at least this much more: each 5% more asked
+# costs 0.3 ms an utterance on average (on BANKING77 folds the gain flattens past 10%).
+MIN_WIDER_GAIN = 0.002
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,20 +232,27 @@ def choose_head(
 ) -> tuple[float, float] | None:
     """(weight, threshold) of the best way to ask the encoder, measured on held-out
     examples against the fast model alone (`held_fast`: its log-probabilities), or
-    None when no way gains MIN_HEAD_GAIN."""
+    None when no way gains MIN_HEAD_GAIN; a larger share must gain MIN_WIDER_GAIN more."""
     slow = fit_head(train, train_labels, classes)._log_proba(held)
     truth = np.array([classes.index(label) for label in held_labels])
     confidence = np.exp(held_fast.max(axis=1))
     alone = float(np.mean(held_fast.argmax(axis=1) == truth))
-    best, best_accuracy = None, alone + MIN_HEAD_GAIN
-    for share in HEAD_SHARES:  # fewer utterances first: at equal accuracy they cost less
+    best: tuple[float, float] | None = None
+    best_accuracy = alone
+    for share in HEAD_SHARES:  # fewer utterances first: each costs an encoding
         threshold = float(np.quantile(confidence, share))
         unsure = (confidence <= threshold)[:, np.newaxis]
-        for weight in HEAD_WEIGHTS:
-            joined = np.where(unsure, held_fast + weight * slow, held_fast)
-            accuracy = float(np.mean(joined.argmax(axis=1) == truth))
-            if accuracy >= best_accuracy + (1e-9 if best is not None else 0.0):
-                best, best_accuracy = (weight, np.nextafter(threshold, np.inf)), accuracy
+        accuracy, weight = max(
+            (
+                float(
+                    np.mean(np.where(unsure, held_fast + w * slow, held_fast).argmax(1) == truth)
+                ),
+                w,
+            )
+            for w in HEAD_WEIGHTS
+        )
+        if accuracy >= best_accuracy + (MIN_HEAD_GAIN if best is None else MIN_WIDER_GAIN):
+            best, best_accuracy = (weight, float(np.nextafter(threshold, np.inf))), accuracy
     return best
 
 

@@ -27,7 +27,7 @@ each (the learner measures both and keeps the better, or neither):
 Each is reduced by PCA to 128 dimensions and int8 with one scale per dimension (3 MB).
 Measured on BANKING77 5-fold CV, refining each fold's vectors on that fold's
 training sentences only: 0.9118 distilled, 0.9155 refined with the n-gram model
-alone; 0.9267 and 0.9273 with the learner as `ivr nlu eval` trains it now, which
+alone; 0.9249 and 0.9256 with the learner as `ivr nlu eval` trains it now, which
 also asks the sentence encoder about its least sure utterances (`--check-folds`
 repeats that measurement). On our bilingual dev set the hotline's topic model
 reads 0.986 with the distilled set, 0.979 with none and 0.972 with the refined

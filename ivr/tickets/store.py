@@ -2,7 +2,8 @@
 
 Webhooks never call this directly: events reach it through the stream and
 the persister (`persist`), which is idempotent by event id. The API reads and
-patches tickets here; tokens and the audit log live here too (ivr.tickets.access).
+patches tickets here; tokens and the audit log (ivr.tickets.access) and callback
+tasks (ivr.tickets.callbacks) are mixed in.
 """
 
 from __future__ import annotations
@@ -13,19 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ivr.errors import InvalidInputError, NotFoundError
 from ivr.tickets import access
 from ivr.tickets.access import AccessRecords
+from ivr.tickets.callbacks import CallbackRecords, settle_late_joins
 from ivr.tickets.db import make_engine, migrate
 from ivr.tickets.events import CallEvent
 from ivr.tickets.models import (
     Call,
     Callback,
-    CallbackStatus,
     Customer,
     Event,
     Ticket,
@@ -35,7 +36,6 @@ from ivr.tickets.models import (
 from ivr.tickets.projection import apply_event, clean_data
 from ivr.tickets.redact import redact
 from ivr.tickets.views import (
-    CallbackView,
     CustomerHistory,
     CustomerSummary,
     EventView,
@@ -110,7 +110,7 @@ def _new_ticket(call_sid: str, at: float) -> Ticket:
 PERSIST_ATTEMPTS = 4
 
 
-class TicketStore(AccessRecords):
+class TicketStore(AccessRecords, CallbackRecords):
     """Tickets, calls, customers, events, callbacks, tokens and the audit log."""
 
     def __init__(self, *, engine: AsyncEngine) -> None:
@@ -224,7 +224,7 @@ class TicketStore(AccessRecords):
                 joined.append((t, data))
         await session.flush()  # tickets exist before callbacks point at them
         if joined:
-            await _settle_late_joins(session, joined)
+            await settle_late_joins(session, joined)
         if callbacks:
             ids = [c.id for c in callbacks]
             known = set(await session.scalars(select(Callback.id).where(Callback.id.in_(ids))))
@@ -343,101 +343,6 @@ class TicketStore(AccessRecords):
                 session.add(access.audit_entry(actor, "ticket.patch", t.id, before, after, now))
         return await self.get(ident)
 
-    async def _schedule_callback(
-        self, session: AsyncSession, t: Ticket, due: float | None, now: float
-    ) -> None:
-        open_tasks = (
-            await session.scalars(
-                select(Callback).where(
-                    Callback.ticket_id == t.id, Callback.status == CallbackStatus.DUE.value
-                )
-            )
-        ).all()
-        t.callback_at = due
-        if due is None:
-            for task in open_tasks:
-                task.status, task.completed_at = CallbackStatus.DONE.value, now
-            return
-        if open_tasks:
-            for task in open_tasks:
-                task.due_at = due
-            return
-        session.add(
-            Callback(
-                id=f"{t.id}:cb:{int(now * 1000)}",
-                ticket_id=t.id,
-                number=t.caller,
-                language=t.language,
-                topic=t.topic,
-                emotion=t.emotion,
-                agent_id=t.agent_id,
-                due_at=due,
-                status=CallbackStatus.DUE.value,
-                created_at=now,
-            )
-        )
-        if t.status == TicketStatus.OPEN.value:
-            t.status = TicketStatus.PENDING.value
-
-    # --- callbacks ---
-    async def callbacks(
-        self,
-        *,
-        agent_id: str | None = None,
-        now: float | None = None,
-        due_within: float | None = None,
-    ) -> builtins.list[CallbackView]:
-        """Open callback tasks (of one agent, or all), soonest first; overdue ones flagged."""
-        now = time.time() if now is None else now
-        q = select(Callback).where(Callback.status == CallbackStatus.DUE.value)
-        if agent_id is not None:
-            q = q.where(Callback.agent_id == agent_id)
-        if due_within is not None:
-            q = q.where(Callback.due_at <= now + due_within)
-        async with self._sessions() as session:
-            rows = (await session.scalars(q.order_by(Callback.due_at, Callback.id))).all()
-        return [_callback_view(c, now) for c in rows]
-
-    async def get_callback(self, callback_id: str) -> CallbackView:
-        """One callback task; NotFoundError when unknown."""
-        async with self._sessions() as session:
-            c = await session.get(Callback, callback_id)
-            if c is None:
-                raise NotFoundError("callback", callback_id)
-            return _callback_view(c, time.time())
-
-    async def complete_callback(self, callback_id: str, *, actor: str, audit: bool) -> CallbackView:
-        """Mark a callback done and close its task on the ticket (pending becomes resolved)."""
-        now = time.time()
-        async with self._sessions() as session, session.begin():
-            c = await session.get(Callback, callback_id, with_for_update=True)
-            if c is None:
-                raise NotFoundError("callback", callback_id)
-            c.status, c.completed_at = CallbackStatus.DONE.value, c.completed_at or now
-            t = await session.get(Ticket, c.ticket_id, with_for_update=True)
-            for waiting in ([t] if t is not None else []) + await _joined_tickets(session, c):
-                remaining = await session.scalar(
-                    select(func.count())
-                    .select_from(Callback)
-                    .where(
-                        Callback.ticket_id == waiting.id,
-                        Callback.status == CallbackStatus.DUE.value,
-                        Callback.id != c.id,
-                    )
-                )
-                if not remaining:
-                    waiting.callback_at = None
-                    if waiting.status == TicketStatus.PENDING.value:
-                        waiting.status = TicketStatus.RESOLVED.value
-                waiting.updated_at = now
-            if audit:
-                session.add(
-                    access.audit_entry(
-                        actor, "callback.complete", c.id, {}, {"status": "done"}, now
-                    )
-                )
-            return _callback_view(c, now)
-
     # --- customers ---
     async def customer_history(self, phone: str, *, limit: int = 20) -> CustomerHistory:
         """A caller's record and recent tickets (screen pop); empty history for a new caller."""
@@ -489,66 +394,3 @@ class TicketStore(AccessRecords):
                     s.open_ticket_id = s.open_ticket_id or tid
                     s.open_complaint = s.open_complaint or topic in COMPLAINT_TOPICS
         return out
-
-
-async def _settle_late_joins(
-    session: AsyncSession, joined: builtins.list[tuple[Ticket, dict[str, Any]]]
-) -> None:
-    """A call that joined a callback already done (its event persisted after the completion)
-    is resolved with it, not left pending on a task nobody will work again.
-
-    Read without a lock: completion locks the callback, then tickets; taking them the
-    other way round here could deadlock the two.
-    """
-    named = {d["callback_id"] for _, d in joined if isinstance(d.get("callback_id"), str)}
-    if not named:
-        return
-    done = set(
-        await session.scalars(
-            select(Callback.id).where(
-                Callback.id.in_(named), Callback.status == CallbackStatus.DONE.value
-            )
-        )
-    )
-    for ticket, data in joined:
-        if data.get("callback_id") in done and ticket.status == TicketStatus.PENDING.value:
-            ticket.status = TicketStatus.RESOLVED.value
-            ticket.callback_at = None
-
-
-async def _joined_tickets(session: AsyncSession, c: Callback) -> builtins.list[Ticket]:
-    """Pending tickets of other calls of the number that joined callback `c` (no row of
-    their own: "callback.joined" events name it)."""
-    if not c.number:
-        return []
-    pending = select(Ticket.id).where(
-        Ticket.caller == c.number,
-        Ticket.status == TicketStatus.PENDING.value,
-        Ticket.id != c.ticket_id,
-    )
-    rows = await session.execute(
-        select(Event.ticket_id, Event.data).where(
-            Event.type == "callback.joined", Event.ticket_id.in_(pending)
-        )
-    )
-    ids = {tid for tid, data in rows if isinstance(data, dict) and data.get("callback_id") == c.id}
-    if not ids:
-        return []
-    found = await session.scalars(select(Ticket).where(Ticket.id.in_(ids)).with_for_update())
-    return builtins.list(found)
-
-
-def _callback_view(c: Callback, now: float) -> CallbackView:
-    return CallbackView(
-        id=c.id,
-        ticket_id=c.ticket_id,
-        number=c.number,
-        language=c.language,
-        topic=c.topic,
-        emotion=c.emotion,
-        agent_id=c.agent_id,
-        due_at=c.due_at,
-        status=c.status,
-        overdue=c.status == CallbackStatus.DUE.value and c.due_at < now,
-        completed_at=c.completed_at,
-    )

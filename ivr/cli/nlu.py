@@ -98,10 +98,10 @@ def eval_command(
 
 
 def _evaluate(*, test: Path, train: Path | None, target: Target) -> EvaluationReport:
+    """Train (when asked) and measure; errors name the file and line at fault."""
     from ivr.nlu.evaluation import csv_has_column, evaluate, read_labelled_csv
     from ivr.nlu.learner import TextClassifier
 
-    """Train (when asked) and measure; errors name the file and line at fault."""
     # A dev set labelled with both may carry the emotion in its own column.
     emotion_column = target is Target.EMOTION and csv_has_column(test, "emotion")
     rows = read_labelled_csv(test, label="emotion" if emotion_column else "category")
@@ -112,7 +112,9 @@ def _evaluate(*, test: Path, train: Path | None, target: Target) -> EvaluationRe
             [r.text for r in training], [r.category for r in training], calibrate=False
         )
         seconds = time.perf_counter() - started
-        return evaluate(lambda t: classifier.ranked(t)[0][0], rows, train_seconds=seconds)
+        report = evaluate(lambda t: classifier.ranked(t)[0][0], rows, train_seconds=seconds)
+        report.model = classifier.describe()
+        return report
     started = time.perf_counter()
     understanding = _understanding()
     seconds = time.perf_counter() - started

@@ -43,6 +43,8 @@ class EvaluationReport:
     ms_per_utterance: float
     train_seconds: float | None = None
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
+    # What the trained model is made of (TextClassifier.describe), when one was trained.
+    model: str | None = None
 
     def worst(self, n: int = 5) -> list[ClassScore]:
         """The n categories with the lowest F1."""
@@ -53,6 +55,8 @@ class EvaluationReport:
         out = [f"utterances: {self.count}"]
         if self.train_seconds is not None:
             out.append(f"training time: {self.train_seconds:.2f} s")
+        if self.model is not None:
+            out.append(f"model: {self.model}")
         out.append(f"latency: {self.ms_per_utterance:.3f} ms per utterance")
         out.append(f"macro-F1: {self.macro_f1:.4f}")
         out.append("worst classes (F1, precision, recall, support):")

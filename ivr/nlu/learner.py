@@ -251,6 +251,17 @@ class TextClassifier:
         order = np.argsort(-row)
         return [(self.classes[i], float(row[i])) for i in order]
 
+    def describe(self) -> str:
+        """What `fit` chose, in a line: the feature blocks and when the encoder is asked."""
+        parts = ["word and character n-grams"]
+        if self.chosen_vector_weight > 0.0:
+            parts.append(f"word-piece vectors ({self.chosen_vectors})")
+        if self.head is not None:
+            parts.append(
+                f"sentence encoder below p={self.head.threshold:.2f} (weight {self.head.weight:g})"
+            )
+        return " + ".join(parts)
+
     def known_word_share(self, text: str) -> float:
         """The share of the text's word tokens seen in training (0 for none or no words)."""
         tokens = words(normalize(text))

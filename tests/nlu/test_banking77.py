@@ -29,6 +29,7 @@ def test_banking77_subsample_floor_and_the_encoder_pays(banking77: Path) -> None
     # Measured 0.899 on this split (0.889 without the encoder); plain TF-IDF + LinearSVC: 0.820.
     assert accuracy >= 0.86
     assert classifier.head is not None  # measured on held-out training examples, and kept
+    assert "+ sentence encoder below p=" in classifier.describe()
     without = TextClassifier(encoder=False).fit(x_train, y_train, calibrate=False)
     assert without.head is None
     assert accuracy > _accuracy(without.predict(x_test), y_test)

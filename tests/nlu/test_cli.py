@@ -100,6 +100,7 @@ def test_eval_trains_the_generic_learner(env: dict[str, str], tmp_path: Path) ->
     )
     assert result.exit_code == 0, result.output
     assert "training time: " in result.stdout
+    assert "model: word and character n-grams\n" in result.stdout  # too few to try more
     assert result.stdout.strip().splitlines()[-1] == "accuracy: 1.0000"
 
 

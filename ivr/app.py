@@ -22,6 +22,7 @@ from ivr.errors import ConflictError, InvalidInputError, IvrError, NotFoundError
 from ivr.logs import configure_logging
 from ivr.telephony.front_door import CarrierFrontDoor
 from ivr.telephony.webhooks import HOOKS_BY_PATH
+from ivr.web.site import add_pages
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> HotlineApp:
     app.state.settings = settings
     _add_routes(app)
     _add_error_handlers(app)
+    add_pages(app)
     app.front_door = CarrierFrontDoor(app, HOOKS_BY_PATH)
     return app
 

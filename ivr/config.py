@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     # never holds up a webhook.
     in_process_persister: bool = True
     log_level: str = "INFO"
+    # Pages: a signed-in browser session ends after this long without a request.
+    web_session_seconds: int = Field(default=8 * 3600, ge=60)
+    # The agents' in-browser softphone (Twilio Voice SDK); empty: ring through the simulator.
+    twilio_api_key: str = ""
+    twilio_api_secret: str = ""
+    twilio_twiml_app_sid: str = ""
 
     @field_validator("public_url")
     @classmethod

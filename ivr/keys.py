@@ -51,6 +51,23 @@ class Keys:
         """The arq job queue for transcription."""
         return f"{self.prefix}arq:queue"
 
+    # --- web pages (ivr.web) ---
+    def web_session(self, session_id: str) -> str:
+        """A signed-in browser session (principal, CSRF token), expiring when idle."""
+        return f"{self.prefix}web:session:{session_id}"
+
+    def console_online(self, agent_id: str) -> str:
+        """Present while an agent's console holds its live channel open (short expiry)."""
+        return f"{self.prefix}web:console:{agent_id}:online"
+
+    def console_ring(self, call_sid: str) -> str:
+        """A list the console pushes its answer to a ringing call onto (answer, decline, end)."""
+        return f"{self.prefix}web:ring:{call_sid}"
+
+    def console_call(self, agent_id: str) -> str:
+        """The call an agent's console is ringing with or talking on, for a reloaded page."""
+        return f"{self.prefix}web:console:{agent_id}:call"
+
     # --- routing: see ivr.routing (its keys are built here too) ---
     def routing(self, *parts: str) -> str:
         """A routing key, e.g. routing('agent', 'a1')."""

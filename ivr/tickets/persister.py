@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +33,19 @@ from ivr.tickets.stream import STREAM_FIELD
 
 GROUP = "tickets"
 IDLE_CONSUMER_MS = 3_600_000  # an hour without reading: its process is gone
+REPLAY_KEEP_SECONDS = 4 * 3600  # stored events stay this long for the pages' live replay
 log = logging.getLogger(__name__)
 
 
 def default_consumer() -> str:
     """This process's consumer name: host and pid."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _entry_order(entry_id: str) -> tuple[int, int]:
+    """A stream entry id as comparable numbers ("12-3" sorts before "100-0")."""
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
 
 
 def _text(value: Any) -> str:
@@ -95,8 +103,10 @@ class Persister:
         claim_idle_ms: int = 30_000,
         backoff_max_seconds: float = 30.0,
         linger_ms: int = 250,
+        replay_keep_seconds: float = REPLAY_KEEP_SECONDS,
     ) -> None:
         self.redis = redis
+        self.replay_keep_seconds = replay_keep_seconds
         self.keys = keys
         self.store = store
         self.consumer = consumer or default_consumer()
@@ -261,6 +271,10 @@ class Persister:
             last = _text(mine.get("last-delivered-id", "0-0"))
             ms, _, seq = last.partition("-")
             floor = f"{ms}-{int(seq or 0) + 1}"
+        # Keep the last replay_keep_seconds even when stored: the pages' live channel
+        # (ivr.web.live) replays them to a reconnecting or second browser tab.
+        keep = f"{int((time.time() - self.replay_keep_seconds) * 1000)}-0"
+        floor = min(floor, keep, key=_entry_order)
         await self.redis.xtrim(self.stream, minid=floor, approximate=False)
         await self._forget_idle_consumers()
 

@@ -160,7 +160,7 @@ async def test_trim_drops_only_acknowledged_entries(
 ) -> None:
     log = EventLog(redis=redis, keys=keys)
     await log.append(call_events("CA1"))
-    persister = Persister(redis=redis, keys=keys, store=store, consumer="t")
+    persister = Persister(redis=redis, keys=keys, store=store, consumer="t", replay_keep_seconds=0)
     await persister.drain()
     later = call_events("CA2")
     await log.append(later)
@@ -172,3 +172,15 @@ async def test_trim_drops_only_acknowledged_entries(
     await persister.trim()
     assert await redis.xlen(keys.events_stream()) == 0
     assert len((await store.get("CA2")).events) == len(later)
+
+
+async def test_trim_keeps_recent_stored_entries_for_the_pages_replay(
+    redis: aioredis.Redis, keys: Keys, store: TicketStore, call_events: CallFactory
+) -> None:
+    events = call_events("CA1")
+    await EventLog(redis=redis, keys=keys).append(events)
+    persister = Persister(redis=redis, keys=keys, store=store, consumer="t")
+    await persister.drain()
+    await persister.trim()
+    # Stored and acknowledged, yet a browser tab reconnecting now still replays them.
+    assert await redis.xlen(keys.events_stream()) == len(events)

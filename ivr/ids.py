@@ -45,3 +45,13 @@ class AgentState(StrEnum):
 
 
 DEFAULT_LANGUAGE = Language.EN_US
+
+# How strongly a non-neutral emotion must be read before the caller counts as upset.
+UPSET_INTENSITY = 0.4
+
+
+def is_upset(emotion: str | None, intensity: float | None) -> bool:
+    """Whether a caller counts as upset: calming prompts, the supervisor's wall, reports."""
+    if emotion is None or emotion == Emotion.NEUTRAL.value or intensity is None:
+        return False
+    return intensity >= UPSET_INTENSITY

@@ -1,28 +1,30 @@
-"""The reports API: the summary of a period (admins, supervisors) and the audit log (admins)."""
+"""The reports API: a period's summary, day by day and as CSV, the live wall (admins,
+supervisors), and the audit log (admins)."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from ivr.api.auth import AdminDep, AdminOrSupervisorDep
-from ivr.api.deps import TicketStoreDep
+from ivr.api.deps import RouterDep, TicketStoreDep
 from ivr.api.tickets import parse_when
-from ivr.tickets.reports import ReportSummary, summarize
+from ivr.api.wall import LiveWall, read_wall
+from ivr.tickets.report_csv import report_csv
+from ivr.tickets.reports import MAX_DAYS, DailyReport, ReportSummary, daily, day_start, summarize
 from ivr.tickets.views import AuditView
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
+FromQuery = Annotated[str | None, Query(alias="from", description="ISO 8601, inclusive")]
+ToQuery = Annotated[str | None, Query(description="ISO 8601, exclusive")]
+DAY = 86_400.0
 
-@router.get("/summary", response_model=ReportSummary)
-async def report_summary(
-    _: AdminOrSupervisorDep,
-    store: TicketStoreDep,
-    from_: Annotated[str | None, Query(alias="from", description="ISO 8601, inclusive")] = None,
-    to: Annotated[str | None, Query(description="ISO 8601, exclusive")] = None,
-) -> ReportSummary:
-    """Counts by topic, emotion and outcome; queue, handle, abandonment, service level, CSAT."""
+
+def _period(from_: str | None, to: str | None) -> tuple[float | None, float | None]:
+    """The period asked for, as epoch seconds; 422 naming `from` when it is after `to`."""
     since = parse_when(from_, field="from")
     until = parse_when(to, field="to")
     if since is not None and until is not None and since > until:
@@ -36,8 +38,69 @@ async def report_summary(
                 }
             ],
         )
+    return since, until
+
+
+async def _daily(store: TicketStoreDep, from_: str | None, to: str | None) -> DailyReport:
+    since, until = _period(from_, to)
+    # Without dates: the last seven days, today included.
+    until = until if until is not None else day_start(time.time()) + DAY
+    since = since if since is not None else until - 7 * DAY
+    if until - since > MAX_DAYS * DAY:
+        raise HTTPException(
+            422,
+            detail=[
+                {
+                    "loc": ["query", "from"],
+                    "msg": f"a day-by-day report covers at most {MAX_DAYS} days",
+                    "type": "value_error",
+                }
+            ],
+        )
+    return daily(await store.between(since, until), since=since, until=until)
+
+
+@router.get("/summary", response_model=ReportSummary)
+async def report_summary(
+    _: AdminOrSupervisorDep, store: TicketStoreDep, from_: FromQuery = None, to: ToQuery = None
+) -> ReportSummary:
+    """Counts by topic, emotion and outcome; queue, handle, abandonment, service level, CSAT."""
+    since, until = _period(from_, to)
     tickets = await store.between(since, until)
     return summarize(tickets, period_from=since, period_to=until)
+
+
+@router.get("/daily", response_model=DailyReport)
+async def report_daily(
+    _: AdminOrSupervisorDep, store: TicketStoreDep, from_: FromQuery = None, to: ToQuery = None
+) -> DailyReport:
+    """The summary of each UTC day in the period (default: the last 7 days), and the total."""
+    return await _daily(store, from_, to)
+
+
+@router.get(
+    "/daily.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "a row per day, then total"}},
+)
+async def report_daily_csv(
+    _: AdminOrSupervisorDep, store: TicketStoreDep, from_: FromQuery = None, to: ToQuery = None
+) -> Response:
+    """The day-by-day report as CSV: a row per UTC day, then the total."""
+    report = await _daily(store, from_, to)
+    first = report.days[0].period_from if report.days else report.total.period_from
+    name = f"ivr-report-{_day(first)}-{_day(report.total.period_to)}.csv"
+    return Response(
+        report_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/live", response_model=LiveWall)
+async def live(_: AdminOrSupervisorDep, store: TicketStoreDep, routing: RouterDep) -> LiveWall:
+    """The live wall: queues, agents by state, open callbacks, today's summary."""
+    return await read_wall(routing=routing, store=store, now=time.time())
 
 
 @router.get("/audit", response_model=list[AuditView])
@@ -48,3 +111,7 @@ async def audit_log(
 ) -> list[AuditView]:
     """The newest admin changes: who, when, what, before and after (admins only)."""
     return await store.audit_log(limit=limit)
+
+
+def _day(at: float | None) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(at)) if at is not None else "all"

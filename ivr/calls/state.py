@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ivr.ids import Emotion, Language, Topic
+from ivr.ids import Emotion, Language, Topic, is_upset
 
 
 class Phase(StrEnum):
@@ -81,4 +81,4 @@ class CallState(BaseModel):
     @property
     def upset(self) -> bool:
         """Whether prompts should take their calming variant."""
-        return self.emotion != Emotion.NEUTRAL and self.emotion_intensity >= 0.4
+        return is_upset(self.emotion, self.emotion_intensity)

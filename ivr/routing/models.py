@@ -109,6 +109,11 @@ class WaitingCaller(BaseModel):
     priority: int
     waited_seconds: float
     emotion: Emotion
+    emotion_intensity: float = 0.0
+    upset: bool = Field(default=False, description="read as upset (ivr.ids.is_upset)")
+    offered_callback: bool = Field(
+        default=False, description="waited past the queue's callback threshold: offered 'press 1'"
+    )
 
 
 class QueueStatus(BaseModel):
@@ -119,6 +124,9 @@ class QueueStatus(BaseModel):
     available_agents: int
     on_duty_agents: int
     expected_wait_seconds: float
+    longest_wait_seconds: float = 0.0
+    offered_callback: int = Field(default=0, description="waiting callers offered a callback")
+    upset: int = Field(default=0, description="waiting callers read as upset")
     callers: list[WaitingCaller] = Field(default_factory=list)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from statistics import fmean
 
-from ivr.ids import Topic
+from ivr.ids import Topic, is_upset
 from ivr.routing.index import AgentIndex
 from ivr.routing.models import QueueStatus, RoutingRequest, WaitingCaller
 from ivr.routing.policy import Policy
-from ivr.routing.scoring import pool_id
+from ivr.routing.scoring import pool_id, requirement
 
 
 async def expected_wait(
@@ -37,18 +37,13 @@ async def queue_status(*, index: AgentIndex, policy: Policy, now: float) -> list
             continue
         sids = await index.waiting(queue, 200)
         callers = []
-        for pos, (sid, rec) in enumerate(zip(sids, await index.calls(sids), strict=True), 1):
+        for pos, rec in enumerate(await index.calls(sids), 1):
             if "req" not in rec:
                 continue
             req = RoutingRequest.model_validate_json(rec["req"])
             callers.append(
-                WaitingCaller(
-                    call_sid=sid,
-                    caller=req.caller,
-                    position=pos,
-                    priority=int(rec.get("priority", "0")),
-                    waited_seconds=round(max(0.0, now - req.entered_at), 1),
-                    emotion=req.emotion,
+                waiting_caller(
+                    req, policy, position=pos, priority=int(rec.get("priority", "0")), now=now
                 )
             )
         roster = f"{skill}:{language}"
@@ -67,7 +62,37 @@ async def queue_status(*, index: AgentIndex, policy: Policy, now: float) -> list
                     position=max(1, len(sids)),
                     default_handle_seconds=policy.default_handle_seconds,
                 ),
+                longest_wait_seconds=max((c.waited_seconds for c in callers), default=0.0),
+                offered_callback=sum(c.offered_callback for c in callers),
+                upset=sum(c.upset for c in callers),
                 callers=callers,
             )
         )
     return out
+
+
+def waiting_caller(
+    req: RoutingRequest, policy: Policy, *, position: int, priority: int, now: float
+) -> WaitingCaller:
+    """One waiting caller as the supervisor sees them: how long, how upset, offered a callback."""
+    waited = round(max(0.0, now - req.entered_at), 1)
+    # The same rule that makes the flow offer "press 1" (routing.scoring.requirement).
+    need = requirement(
+        policy,
+        topic=req.topic,
+        language=req.language,
+        emotion=req.emotion,
+        intensity=req.emotion_intensity,
+        waited=waited,
+    )
+    return WaitingCaller(
+        call_sid=req.call_sid,
+        caller=req.caller,
+        position=position,
+        priority=priority,
+        waited_seconds=waited,
+        emotion=req.emotion,
+        emotion_intensity=req.emotion_intensity,
+        upset=is_upset(req.emotion, req.emotion_intensity),
+        offered_callback=need.offer_callback,
+    )

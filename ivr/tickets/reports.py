@@ -1,17 +1,27 @@
-"""The supervisor's summary of a period: pure arithmetic over tickets."""
+"""The supervisor's figures: plain functions over tickets and callbacks, each defined once.
+
+The reports API, its CSV export and the dashboard all call these, so a figure
+on the page and the same figure from `GET /api/reports/summary` cannot differ.
+Days are UTC days, as the API's dates are.
+"""
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
-from ivr.tickets.models import Outcome
-from ivr.tickets.views import TicketView
+from ivr.tickets.models import CallbackStatus, Outcome
+from ivr.tickets.views import CallbackView, TicketView
 
 SERVICE_LEVEL_SECONDS = 20.0
+IN_PROGRESS = "in_progress"  # the outcome of a call that has not ended yet
+UNKNOWN = "unknown"  # a topic or emotion never read
+MAX_DAYS = 366  # the longest range reported day by day
 
 
 class ReportSummary(BaseModel):
@@ -20,9 +30,14 @@ class ReportSummary(BaseModel):
     period_from: float | None = None
     period_to: float | None = None
     calls: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    answered_in_time: int = Field(default=0, description="answered within 20 s of waiting")
     by_topic: dict[str, int] = Field(default_factory=dict)
     by_emotion: dict[str, int] = Field(default_factory=dict)
-    by_outcome: dict[str, int] = Field(default_factory=dict)
+    by_outcome: dict[str, int] = Field(
+        default_factory=dict, description="'in_progress' for calls not ended yet"
+    )
     queue_seconds_avg: float | None = None
     queue_seconds_p90: float | None = None
     handle_seconds_avg: float | None = None
@@ -38,6 +53,13 @@ class ReportSummary(BaseModel):
     csat_responses: int = 0
 
 
+class DailyReport(BaseModel):
+    """A period day by day (UTC days), and the whole period."""
+
+    days: list[ReportSummary]
+    total: ReportSummary
+
+
 def percentile(values: Sequence[float], p: float) -> float | None:
     """The nearest-rank `p`-th percentile (0 < p <= 100); None for no values."""
     if not values:
@@ -47,8 +69,69 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return ordered[rank - 1]
 
 
-def _mean(values: Sequence[float]) -> float | None:
+def mean(values: Sequence[float]) -> float | None:
+    """The arithmetic mean; None for no values."""
     return sum(values) / len(values) if values else None
+
+
+def counts(labels: Iterable[str | None], *, missing: str = UNKNOWN) -> dict[str, int]:
+    """How often each label occurs, most frequent first; None counts as `missing`."""
+    return dict(Counter(label or missing for label in labels).most_common())
+
+
+def outcome(ticket: TicketView) -> str:
+    """How the call ended for the caller, or 'in_progress'."""
+    return ticket.outcome or IN_PROGRESS
+
+
+def waits(tickets: Iterable[TicketView]) -> list[float]:
+    """Seconds each caller who queued spent waiting (answered, abandoned or called back)."""
+    return [t.queue_seconds for t in tickets if t.queue_seconds is not None]
+
+
+def handle_times(tickets: Iterable[TicketView]) -> list[float]:
+    """Seconds each answered call spent with an agent."""
+    return [t.handle_seconds for t in tickets if t.handle_seconds is not None]
+
+
+def csat_scores(tickets: Iterable[TicketView]) -> list[float]:
+    """The survey answers (1..5) given."""
+    return [float(t.csat) for t in tickets if t.csat is not None]
+
+
+def answered(tickets: Iterable[TicketView]) -> list[TicketView]:
+    """Calls an agent answered."""
+    return [t for t in tickets if t.outcome == Outcome.ANSWERED.value]
+
+
+def abandoned(tickets: Iterable[TicketView]) -> list[TicketView]:
+    """Calls that asked for an agent and hung up before one answered."""
+    return [t for t in tickets if t.outcome == Outcome.ABANDONED.value]
+
+
+def answered_within(tickets: Iterable[TicketView], seconds: float) -> int:
+    """Answered calls that waited at most `seconds`."""
+    return sum(1 for t in answered(tickets) if (t.queue_seconds or 0.0) <= seconds)
+
+
+def service_level(
+    tickets: Sequence[TicketView], *, seconds: float = SERVICE_LEVEL_SECONDS
+) -> float | None:
+    """Share of calls offered to agents (answered + abandoned) answered within `seconds`."""
+    offered = len(answered(tickets)) + len(abandoned(tickets))
+    return answered_within(tickets, seconds) / offered if offered else None
+
+
+def abandonment_rate(tickets: Sequence[TicketView]) -> float | None:
+    """Share of calls offered to agents (answered + abandoned) that were abandoned."""
+    lost = len(abandoned(tickets))
+    offered = len(answered(tickets)) + lost
+    return lost / offered if offered else None
+
+
+def overdue_callbacks(callbacks: Iterable[CallbackView], *, now: float) -> int:
+    """Callbacks still due whose time has passed."""
+    return sum(1 for c in callbacks if c.status == CallbackStatus.DUE.value and c.due_at < now)
 
 
 def summarize(
@@ -58,26 +141,59 @@ def summarize(
     period_to: float | None = None,
 ) -> ReportSummary:
     """The summary of `tickets` (already chosen for the period)."""
-    queue = [t.queue_seconds for t in tickets if t.queue_seconds is not None]
-    handle = [t.handle_seconds for t in tickets if t.handle_seconds is not None]
-    csat = [float(t.csat) for t in tickets if t.csat is not None]
-    outcomes = Counter(t.outcome or "unknown" for t in tickets)
-    answered = [t for t in tickets if t.outcome == Outcome.ANSWERED.value]
-    abandoned = outcomes.get(Outcome.ABANDONED.value, 0)
-    offered = len(answered) + abandoned
-    in_time = sum(1 for t in answered if (t.queue_seconds or 0.0) <= SERVICE_LEVEL_SECONDS)
+    queue = waits(tickets)
+    csat = csat_scores(tickets)
     return ReportSummary(
         period_from=period_from,
         period_to=period_to,
         calls=len(tickets),
-        by_topic=dict(Counter(t.topic or "unknown" for t in tickets)),
-        by_emotion=dict(Counter(t.emotion or "unknown" for t in tickets)),
-        by_outcome=dict(outcomes),
-        queue_seconds_avg=_mean(queue),
+        answered=len(answered(tickets)),
+        abandoned=len(abandoned(tickets)),
+        answered_in_time=answered_within(tickets, SERVICE_LEVEL_SECONDS),
+        by_topic=counts(t.topic for t in tickets),
+        by_emotion=counts(t.emotion for t in tickets),
+        by_outcome=counts(outcome(t) for t in tickets),
+        queue_seconds_avg=mean(queue),
         queue_seconds_p90=percentile(queue, 90),
-        handle_seconds_avg=_mean(handle),
-        abandonment_rate=abandoned / offered if offered else None,
-        service_level=in_time / offered if offered else None,
-        csat_avg=_mean(csat),
+        handle_seconds_avg=mean(handle_times(tickets)),
+        abandonment_rate=abandonment_rate(tickets),
+        service_level=service_level(tickets),
+        csat_avg=mean(csat),
         csat_responses=len(csat),
+    )
+
+
+def day_start(at: float) -> float:
+    """The start (UTC midnight) of the day holding `at`."""
+    day = datetime.fromtimestamp(at, UTC).date()
+    return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+
+
+def days(since: float, until: float) -> list[tuple[float, float]]:
+    """The UTC days covering [since, until), each clipped to the period."""
+    out: list[tuple[float, float]] = []
+    start = since
+    while start < until:
+        midnight = datetime.fromtimestamp(day_start(start), UTC) + timedelta(days=1)
+        end = min(until, midnight.timestamp())
+        out.append((start, end))
+        start = end
+    return out
+
+
+def daily(tickets: Sequence[TicketView], *, since: float, until: float) -> DailyReport:
+    """`tickets` (created in [since, until)) summarized per UTC day, and in total."""
+    periods = days(since, until)
+    starts = [start for start, _ in periods]
+    per_day: list[list[TicketView]] = [[] for _ in periods]
+    for t in tickets:
+        i = bisect_right(starts, t.created_at) - 1
+        if i >= 0 and t.created_at < periods[i][1]:
+            per_day[i].append(t)
+    return DailyReport(
+        days=[
+            summarize(chosen, period_from=start, period_to=end)
+            for chosen, (start, end) in zip(per_day, periods, strict=True)
+        ],
+        total=summarize(tickets, period_from=since, period_to=until),
     )

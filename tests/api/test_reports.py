@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -155,3 +157,33 @@ async def test_from_after_to_is_422_naming_from(client: httpx.AsyncClient) -> No
     # An empty period (from == to) is not an error, only empty.
     r = await client.get("/api/reports/summary?from=2027-01-15&to=2027-01-15")
     assert (r.status_code, r.json()["calls"]) == (200, 0)
+
+
+async def test_day_by_day_and_its_csv_agree_with_the_summary(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/reports/daily?from=2027-01-15&to=2027-01-17")
+    assert r.status_code == 200, r.text
+    first, second = r.json()["days"]
+    summary = (await client.get("/api/reports/summary?from=2027-01-15&to=2027-01-16")).json()
+    assert first == summary
+    assert (second["calls"], second["service_level"], second["csat_avg"]) == (1, 1.0, 1.0)
+    assert r.json()["total"]["calls"] == 4
+
+    exported = await client.get("/api/reports/daily.csv?from=2027-01-15&to=2027-01-17")
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert "ivr-report-2027-01-15-2027-01-17.csv" in exported.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [row["day"] for row in rows] == ["2027-01-15", "2027-01-16", "total"]
+    assert float(rows[0]["service_level"]) == pytest.approx(summary["service_level"], abs=1e-4)
+    assert float(rows[0]["queue_seconds_avg"]) == pytest.approx(
+        summary["queue_seconds_avg"], abs=1e-4
+    )
+    assert rows[0]["outcome.abandoned"] == "1"
+
+
+async def test_a_day_by_day_report_is_at_most_a_year(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/reports/daily?from=2025-01-01&to=2027-01-01")
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["query", "from"]
+    default = (await client.get("/api/reports/daily")).json()
+    assert len(default["days"]) == 7  # the last seven days, today included

@@ -1,0 +1,215 @@
+"""The supervisor's figures, each defined once: by hand, and on real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+
+from ivr.tickets.events import CallEvent, event_id
+from ivr.tickets.report_csv import report_csv
+from ivr.tickets.reports import (
+    abandonment_rate,
+    counts,
+    daily,
+    days,
+    overdue_callbacks,
+    service_level,
+    summarize,
+)
+from ivr.tickets.store import TicketStore
+from ivr.tickets.views import CallbackView, TicketView
+from tests.tickets.conftest import answered_call
+
+DAY1 = 1_800_000_000.0 - 8 * 3600  # 2027-01-15T00:00:00Z
+DAY2 = DAY1 + 86_400
+
+
+def _ticket(**fields: Any) -> TicketView:
+    return TicketView(
+        id="t", call_sid="c", created_at=fields.pop("created_at", DAY1), updated_at=0.0, **fields
+    )
+
+
+def test_service_level_counts_a_wait_of_exactly_twenty_seconds_in_time() -> None:
+    tickets = [
+        _ticket(outcome="answered", queue_seconds=20.0),
+        _ticket(outcome="answered", queue_seconds=20.1),
+        _ticket(outcome="answered", queue_seconds=None),  # straight through to an agent
+        _ticket(outcome="abandoned", queue_seconds=3.0),
+        _ticket(outcome="callback", queue_seconds=400.0),  # not offered to an agent
+        _ticket(outcome="self_service"),
+    ]
+    assert service_level(tickets) == pytest.approx(2 / 4)
+    assert service_level(tickets, seconds=30) == pytest.approx(3 / 4)
+    assert abandonment_rate(tickets) == pytest.approx(1 / 4)
+    assert service_level([_ticket(outcome="self_service")]) is None
+
+
+def test_counts_name_what_was_never_read_and_calls_still_going() -> None:
+    assert counts(["loans", None, "loans", "general"]) == {"loans": 2, "unknown": 1, "general": 1}
+    s = summarize([_ticket(topic="loans"), _ticket(topic="loans", outcome="answered")])
+    assert s.by_outcome == {"in_progress": 1, "answered": 1}
+    assert s.by_emotion == {"unknown": 2}
+
+
+def test_overdue_callbacks_are_due_and_past_their_time() -> None:
+    def cb(due_at: float, status: str = "due") -> CallbackView:
+        return CallbackView(
+            id=f"cb{due_at}",
+            ticket_id="t",
+            number="+1",
+            language="en-US",
+            topic="loans",
+            emotion="neutral",
+            agent_id=None,
+            due_at=due_at,
+            status=status,
+        )
+
+    callbacks = [cb(100.0), cb(199.9), cb(200.0), cb(300.0), cb(50.0, status="done")]
+    assert overdue_callbacks(callbacks, now=200.0) == 2
+
+
+def test_days_are_utc_days_clipped_to_the_period() -> None:
+    assert days(DAY1 + 3600, DAY2 + 7200) == [(DAY1 + 3600, DAY2), (DAY2, DAY2 + 7200)]
+    assert days(DAY1, DAY1) == []
+    assert len(days(DAY1, DAY1 + 7 * 86_400)) == 7
+
+
+def test_daily_splits_by_day_and_the_total_is_the_whole_period() -> None:
+    tickets = [
+        _ticket(created_at=DAY1 + 10, outcome="answered", queue_seconds=5.0, topic="loans"),
+        _ticket(created_at=DAY2 - 0.001, outcome="abandoned", queue_seconds=50.0),
+        _ticket(created_at=DAY2, outcome="answered", queue_seconds=40.0, csat=2),
+    ]
+    report = daily(tickets, since=DAY1, until=DAY2 + 86_400)
+    first, second = report.days
+    assert (first.calls, first.service_level, first.abandonment_rate) == (2, 0.5, 0.5)
+    assert (second.calls, second.service_level, second.csat_avg) == (1, 0.0, 2.0)
+    assert report.total == summarize(tickets, period_from=DAY1, period_to=DAY2 + 86_400)
+    assert report.total.queue_seconds_p90 == 50.0
+
+
+def test_csv_has_a_row_per_day_a_total_and_fixed_columns() -> None:
+    tickets = [
+        _ticket(created_at=DAY1 + 10, outcome="answered", queue_seconds=5.0, topic="loans", csat=5),
+        _ticket(created_at=DAY2 + 10, outcome="abandoned", queue_seconds=30.0, topic="=cmd()"),
+    ]
+    rows = list(
+        csv.DictReader(io.StringIO(report_csv(daily(tickets, since=DAY1, until=DAY2 + 86_400))))
+    )
+    assert [r["day"] for r in rows] == ["2027-01-15", "2027-01-16", "total"]
+    assert rows[0]["from"] == "2027-01-15T00:00:00Z"
+    assert (rows[0]["service_level"], rows[0]["topic.loans"], rows[0]["csat_avg"]) == (
+        "1",
+        "1",
+        "5",
+    )
+    assert (rows[1]["abandonment_rate"], rows[1]["topic.loans"], rows[1]["csat_avg"]) == (
+        "1",
+        "0",
+        "",
+    )
+    assert rows[2]["calls"] == "2" and rows[2]["service_level"] == "0.5"
+    # Every contract topic has its column even when nobody called about it ...
+    assert rows[2]["topic.fraud_dispute"] == "0"
+    # ... and a label outside the contract gets one too.
+    assert rows[1]["topic.=cmd()"] == "1"
+
+
+def _events(sid: str, at: float, steps: list[tuple[str, float, dict[str, Any]]]) -> list[CallEvent]:
+    return [
+        CallEvent(id=event_id(sid, "s", i), call_sid=sid, at=at + dt, type=kind, data=data)
+        for i, (kind, dt, data) in enumerate(steps)
+    ]
+
+
+def _read(topic: str, emotion: str) -> tuple[str, float, dict[str, Any]]:
+    return ("nlu.read", 1, {"topic": topic, "emotion": emotion, "emotion_intensity": 0.8})
+
+
+def _abandoned(sid: str, at: float, wait: float) -> list[CallEvent]:
+    return _events(
+        sid,
+        at,
+        [
+            ("call.started", 0, {"caller": "+14155550111"}),
+            _read("complaint", "angry"),
+            ("queue.joined", 2, {"queue": "complaint.en-US"}),
+            ("call.ended", 2 + wait, {"status": "completed"}),
+        ],
+    )
+
+
+def _callback(sid: str, at: float, due: float) -> list[CallEvent]:
+    return _events(
+        sid,
+        at,
+        [
+            ("call.started", 0, {"caller": "+14155550122"}),
+            _read("loans", "neutral"),
+            ("queue.joined", 2, {"queue": "loans.en-US"}),
+            ("queue.left", 302, {"queue": "loans.en-US", "reason": "callback"}),
+            ("callback.requested", 303, {"number": "+14155550122", "due_at": due}),
+            ("call.ended", 310, {"status": "completed"}),
+        ],
+    )
+
+
+def _self_service(sid: str, at: float) -> list[CallEvent]:
+    return _events(
+        sid,
+        at,
+        [
+            ("call.started", 0, {"caller": "+14155550133"}),
+            _read("account_inquiry", "neutral"),
+            ("self_service.completed", 30, {"node": "balance"}),
+            ("call.ended", 31, {"status": "completed"}),
+        ],
+    )
+
+
+async def test_figures_from_the_store_on_each_database(store: TicketStore) -> None:
+    """Calls of every kind over two days, persisted as the service does, then reported."""
+    morning = DAY1 + 9 * 3600
+    await store.persist(answered_call("CA-quick", t0=morning, queue_wait=4.0, csat=5))
+    await store.persist(answered_call("CA-slow", t0=morning + 600, queue_wait=45.0, csat=2))
+    await store.persist(_abandoned("CA-gone", morning + 900, wait=70.0))
+    await store.persist(_callback("CA-later", morning + 1200, due=morning + 3600))
+    await store.persist(_self_service("CA-menu", morning + 1500))
+    await store.persist(answered_call("CA-next-day", t0=DAY2 + 3600, queue_wait=1.0, csat=None))
+    await store.persist(_events("CA-now", DAY2 + 7200, [("call.started", 0, {"caller": "+1"})]))
+
+    report = daily(await store.between(DAY1, DAY2 + 86_400), since=DAY1, until=DAY2 + 86_400)
+    first, second = report.days
+    assert first.calls == 5
+    assert first.by_outcome == {
+        "answered": 2,
+        "abandoned": 1,
+        "callback": 1,
+        "self_service": 1,
+    }
+    assert first.by_topic == {
+        "lost_stolen_card": 2,
+        "complaint": 1,
+        "loans": 1,
+        "account_inquiry": 1,
+    }
+    assert first.by_emotion == {"anxious": 2, "neutral": 2, "angry": 1}
+    assert (first.answered, first.abandoned, first.answered_in_time) == (2, 1, 1)
+    assert first.service_level == pytest.approx(1 / 3)
+    assert first.abandonment_rate == pytest.approx(1 / 3)
+    # Waits: 4, 45, 70 (abandoned) and 300 (until the callback was taken).
+    assert first.queue_seconds_avg == pytest.approx((4 + 45 + 70 + 300) / 4)
+    assert first.queue_seconds_p90 == pytest.approx(300)
+    assert first.handle_seconds_avg == pytest.approx(80)
+    assert (first.csat_avg, first.csat_responses) == (pytest.approx(3.5), 2)
+    assert second.by_outcome == {"answered": 1, "in_progress": 1}
+    assert second.by_topic == {"lost_stolen_card": 1, "unknown": 1}
+    assert report.total.calls == 7
+
+    assert overdue_callbacks(await store.callbacks(now=morning + 3599), now=morning + 3599) == 0
+    assert overdue_callbacks(await store.callbacks(now=morning + 3601), now=morning + 3601) == 1

@@ -1,4 +1,4 @@
-"""The queues as the supervisor's wall shows them: longest wait, callbacks offered, upset callers."""
+"""Queues as the supervisor's wall shows them: longest wait, callbacks offered, upset callers."""
 
 from __future__ import annotations
 

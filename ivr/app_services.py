@@ -30,6 +30,7 @@ from ivr.speech.jobs import in_process_worker
 from ivr.telephony.history import RedisCallerHistory
 from ivr.telephony.switchboard import Switchboard
 from ivr.telephony.transcription import SpeechJobs
+from ivr.tickets.outage import store_problem
 from ivr.tickets.persister import Persister
 from ivr.tickets.store import TicketStore
 from ivr.tickets.stream import EventLog
@@ -80,6 +81,12 @@ class Services:
             parts["tickets"] = "ok"
         except Exception as exc:
             parts["tickets"] = f"unavailable: {type(exc).__name__}"
+        if parts["tickets"] == "ok" and parts["redis"] == "ok":
+            # The database may answer reads and refuse writes (a full disk, a read-only
+            # file): the persister says so in Redis.
+            with contextlib.suppress(Exception):
+                problem = await asyncio.wait_for(store_problem(self.redis, self.keys), timeout=1)
+                parts["tickets"] = f"unavailable: {problem}" if problem else "ok"
         return parts
 
 

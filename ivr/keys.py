@@ -38,6 +38,10 @@ class Keys:
         """Stream entries the persister could not store (malformed), kept for a person to read."""
         return f"{self.prefix}events:dead"
 
+    def tickets_health(self) -> str:
+        """Why the ticket store refuses writes, set by a persister while it does (expires)."""
+        return f"{self.prefix}tickets:health"
+
     def customer(self, caller: str) -> str:
         """A small summary of one caller's history, kept fresh by the event persister."""
         return f"{self.prefix}customer:{caller}"

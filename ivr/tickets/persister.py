@@ -22,11 +22,12 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from pydantic import ValidationError
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from ivr.keys import Keys
 from ivr.tickets.customers import write_summaries
 from ivr.tickets.events import CallEvent
+from ivr.tickets.outage import is_outage, report_healthy, report_unhealthy
 from ivr.tickets.redact import redact
 from ivr.tickets.store import PersistResult, TicketStore
 from ivr.tickets.stream import STREAM_FIELD
@@ -104,6 +105,7 @@ class Persister:
         backoff_max_seconds: float = 30.0,
         linger_ms: int = 250,
         replay_keep_seconds: float = REPLAY_KEEP_SECONDS,
+        trim_every_seconds: float = 1.0,
     ) -> None:
         self.redis = redis
         self.replay_keep_seconds = replay_keep_seconds
@@ -116,6 +118,7 @@ class Persister:
         self.claim_idle_ms = claim_idle_ms
         self.backoff_max_seconds = backoff_max_seconds
         self.linger_ms = linger_ms
+        self.trim_every_seconds = trim_every_seconds
         self.stream = keys.events_stream()
         self.stored = 0
         self._own_backlog = True  # read our own pending entries before new ones
@@ -183,19 +186,24 @@ class Persister:
         return [parse_entry(i, f) for i, f in items]
 
     async def _store(self, events: list[CallEvent]) -> tuple[PersistResult, list[Entry]]:
-        """Persist a batch; if the database answers yet the batch fails, isolate bad events."""
+        """Persist a batch; if the store refuses it for its content, find the events at fault.
+
+        A write error (disk, read-only file, lock, lost connection) raises: the batch
+        stays pending and is retried, however many times it takes.
+        """
         try:
             return await self.store.persist(events), []
-        except Exception:
-            await self.store.ping()  # raises while the database is down: the batch waits
-            if len(events) == 1:
+        except Exception as exc:
+            if is_outage(exc):
                 raise
+            await self.store.ping()  # raises while the database is down: the batch waits
         total, bad = PersistResult(), []
         for event in events:
             try:
                 one = await self.store.persist([event])
             except Exception as exc:
-                await self.store.ping()
+                if is_outage(exc):
+                    raise
                 bad.append(Entry("", event, event.model_dump_json(), f"store refused: {exc!r}"))
                 continue
             total.stored += one.stored
@@ -290,9 +298,15 @@ class Persister:
                 await self.redis.xgroup_delconsumer(self.stream, self.group, name)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Persist until `stop` is set; retries with backoff while the database or Redis is down."""
+        """Persist until `stop` is set; retries with backoff while the database or Redis is down.
+
+        While the store refuses writes, /healthz says so (`report_unhealthy`), and the
+        pool is emptied after each failure: a SQLite connection opened while the file
+        was unwritable stays read-only for good, a fresh one writes once it can.
+        """
         delay = 0.5
-        batches = 0
+        unhealthy = False
+        last_trim = time.monotonic()
         while not stop.is_set():
             try:
                 handled = await self.step(block_ms=self.block_ms)
@@ -300,13 +314,31 @@ class Persister:
                 raise
             except Exception as exc:
                 log.warning("ticket store unavailable, events wait in the stream: %r", exc)
+                unhealthy = await self._outage(exc) or unhealthy
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=delay)
                 delay = min(delay * 2, self.backoff_max_seconds)
                 continue
             delay = 0.5
-            batches += 1 if handled else 0
-            if batches >= 100:
-                batches = 0
+            if unhealthy and handled:
+                with contextlib.suppress(RedisError):
+                    await report_healthy(self.redis, self.keys)
+                    unhealthy = False
+                    log.warning("ticket store takes writes again")
+            # What is stored leaves Redis soon: the stream is no archive of what callers said.
+            if handled and time.monotonic() - last_trim >= self.trim_every_seconds:
+                last_trim = time.monotonic()
                 with contextlib.suppress(Exception):
                     await self.trim()
+
+    async def _outage(self, exc: Exception) -> bool:
+        """After a failed batch: report a store outage, drop its connections; True if reported."""
+        if isinstance(exc, RedisError) or not is_outage(exc):
+            return False
+        with contextlib.suppress(Exception):
+            await self.store.engine.dispose()
+        try:
+            await report_unhealthy(self.redis, self.keys, f"writes failing: {type(exc).__name__}")
+        except RedisError:
+            return False
+        return True

@@ -69,6 +69,11 @@ async def test_with_the_ticket_store_down_calls_go_on_and_their_tickets_follow(
 
     await asyncio.sleep(1.0)  # the persister meets the outage and backs off
     _allow_connections(database, True)
+    # Healthy again once the persister's next attempt (after its backoff) commits.
+    for _ in range(300):
+        if (await _health(pg_service)).status_code == 200:
+            break
+        await asyncio.sleep(0.1)
     assert (await _health(pg_service)).status_code == 200
     ticket = await ticket_of(pg_service, record, csat=5, ended=True)
     assert ticket["topic"] == "account_inquiry"

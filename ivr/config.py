@@ -43,8 +43,12 @@ class Settings(BaseSettings):
     # All Redis keys start with this, so tests and tenants can share one server.
     redis_prefix: str = "ivr:"
     call_ttl_seconds: int = 6 * 3600
-    asr_engine: str = "sphinx"
+    # Empty: whisper when its model packages are installed, else sphinx (said at start).
+    asr_engine: str = ""
+    # The Whisper model folder; empty: assembled under the cache dir (see asr_model_dir).
     asr_model_path: str = ""
+    # Transcriptions one process runs at once, on one shared copy of the model.
+    asr_concurrency: int = Field(default=1, ge=1, le=64)
     transcription_deadline_seconds: float = 6.0
     recording_max_bytes: int = 20 * 1024 * 1024
     recording_max_seconds: float = 120.0
@@ -82,6 +86,15 @@ class Settings(BaseSettings):
     def model_cache_dir(self) -> Path:
         """Where trained and built models are cached (IVR_CACHE_DIR, else the data dir)."""
         return self.cache_dir or self.data_dir / "cache"
+
+    @property
+    def asr_model_dir(self) -> Path:
+        """Where the Whisper model is assembled and read (IVR_ASR_MODEL_PATH, else the cache)."""
+        return (
+            Path(self.asr_model_path)
+            if self.asr_model_path
+            else self.model_cache_dir / "whisper-base"
+        )
 
     @property
     def flows_dir(self) -> Path:

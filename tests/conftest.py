@@ -50,10 +50,17 @@ async def redis(redis_prefix: str) -> AsyncIterator[aioredis.Redis]:
     await client.aclose()
 
 
+@pytest.fixture(scope="session")
+def whisper_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the Whisper model, assembled once per test session (145 MB)."""
+    return tmp_path_factory.mktemp("whisper") / "whisper-base"
+
+
 @pytest.fixture
-def settings(tmp_path: Path, redis_prefix: str) -> Settings:
+def settings(tmp_path: Path, redis_prefix: str, whisper_model_dir: Path) -> Settings:
     """Settings pointing at real Redis, a fresh SQLite file and the shipped config."""
     return Settings(
+        asr_model_path=str(whisper_model_dir),
         twilio_auth_token="test-auth-token-0123456789abcdef",
         twilio_account_sid="AC" + "0" * 32,
         public_url="http://testserver",

@@ -146,6 +146,17 @@ def check_config(settings: Settings) -> None:
     FlowCatalog.load(flows_dir=settings.flows_dir, prompts_dir=settings.prompts_dir)
 
 
+def check_speech(settings: Settings) -> None:
+    """Refuse to start on a missing or corrupt Whisper model (ConfigError naming it).
+
+    Checked (and the model assembled) once here, so web workers never race to
+    assemble it and none of them starts on a model that fails its hash.
+    """
+    from ivr.speech.recognize import check_engine
+
+    check_engine(settings)
+
+
 def run(*, host: str, port: int, workers: int) -> None:
     """Start Redis when needed, then uvicorn with the app factory; stop Redis after."""
     import uvicorn
@@ -153,6 +164,8 @@ def run(*, host: str, port: int, workers: int) -> None:
     settings = load_settings()
     check_port_free(host, port)
     check_config(settings)
+    if settings.in_process_worker:
+        check_speech(settings)
     settings.ensure_auth_token()
     base_url = local_base_url(settings, host, port)
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)

@@ -47,7 +47,7 @@ def _progress(files: list[Path]) -> Iterator[Path]:
 def transcribe_command(
     files: Annotated[list[Path], typer.Argument(help="audio files (WAV, mu-law WAV, MP3, ...)")],
     engine: Annotated[
-        str, typer.Option("--engine", help="sphinx, sphinx_stock, vosk, whisper, faster_whisper")
+        str, typer.Option("--engine", help="whisper, sphinx or sphinx_stock (IVR_ASR_ENGINE)")
     ] = "",
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False,
     lang: Annotated[str, typer.Option("--lang", help="language of the speech")] = "en-US",
@@ -89,16 +89,26 @@ def worker_command(
         str, typer.Option("--redis-url", help="Redis holding the job queue (IVR_REDIS_URL)")
     ] = "",
     burst: Annotated[bool, typer.Option("--burst", help="stop when the queue is empty")] = False,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency", min=1, help="transcriptions at once, one model (IVR_ASR_CONCURRENCY)"
+        ),
+    ] = None,
 ) -> None:
     """Run a transcription worker on this machine until interrupted."""
     from ivr.speech.jobs import run_worker
+    from ivr.speech.recognize import check_engine
 
     settings = Settings()
+    if concurrency is not None:
+        settings.asr_concurrency = concurrency
     url = redis_url or settings.redis_url
     if not url:
         typer.echo("error: set IVR_REDIS_URL or --redis-url to the service's Redis", err=True)
         raise typer.Exit(2)
     try:
+        check_engine(settings)
         asyncio.run(run_worker(settings, redis_url=url, burst=burst))
     except IvrError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -9,7 +9,6 @@ one model and one lexicon serve both scripts.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import pkgutil
 import re
@@ -41,12 +40,23 @@ _CONTRACTIONS = (
 
 @lru_cache(maxsize=1)
 def _to_simplified_table() -> dict[int, str]:
-    """Single-character traditional -> simplified table from zhconv's shipped dictionary."""
-    raw = pkgutil.get_data("zhconv", "zhcdict.json")
+    """Single-character traditional -> simplified table from OpenCC's shipped dictionary.
+
+    A translate() table, not OpenCC's phrase matcher: folding runs on every
+    utterance and every training example, and characters alone are what the
+    classifier's features need (speech transcripts get the phrase-aware
+    conversion in ivr.speech.chinese).
+    """
+    raw = pkgutil.get_data("opencc", "dictionary/TSCharacters.txt")
     if raw is None:  # pragma: no cover - the package ships the file
         return {}
-    pairs: dict[str, str] = json.loads(raw)["zh2Hans"]
-    return {ord(k): v for k, v in pairs.items() if len(k) == 1 and len(v) == 1}
+    table: dict[int, str] = {}
+    for line in raw.decode("utf-8").splitlines():
+        traditional, _, simplified = line.partition("\t")
+        first = simplified.split(" ")[0]
+        if len(traditional) == 1 and len(first) == 1 and traditional != first:
+            table[ord(traditional)] = first
+    return table
 
 
 @lru_cache(maxsize=1)

@@ -1,14 +1,17 @@
 """Speech to text: the offline recognisers behind one small interface.
 
-`sphinx` (pocketsphinx, the default) decodes with the bank's domain model
-(ivr.speech.vocabulary); `vosk`, `whisper` and `faster_whisper` go through
-SpeechRecognition's engines when IVR_ASR_MODEL_PATH points at a local model.
-A Transcriber owns one decoder for the life of the process (building one
-costs 0.2-3 s) and serialises its use, since decoders are not thread-safe.
+`whisper` (faster-whisper with Whisper base, ivr.speech.whisper) is the
+default for both languages when its model is installed; `sphinx`
+(pocketsphinx with the bank's domain model, ivr.speech.vocabulary) is the
+light English-only fallback, `sphinx_stock` the same without our model.
+A Transcriber owns one engine for the life of the process (building one
+costs 0.2-3 s) and lets as many transcriptions at once use it as the engine
+allows (pocketsphinx decoders are not thread-safe: one).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -24,8 +27,12 @@ from ivr.speech import audio as audio_prep
 from ivr.speech.cues import measure
 from ivr.speech.models import Transcript
 from ivr.speech.vocabulary import DomainModel, build_domain_model
+from ivr.speech.whisper import WhisperEngine
+from ivr.speech.whisper_model import assemble, model_installed
 
-ENGINES = ("sphinx", "vosk", "whisper", "faster_whisper")
+log = logging.getLogger(__name__)
+
+ENGINES = ("whisper", "sphinx", "sphinx_stock")
 SPHINX_LANGUAGES = frozenset({"en-US"})
 # Tuned on espeak-ng and phone audio (bench/asr.py): the domain model wants a
 # strong language weight, and dither keeps digital silence from upsetting
@@ -67,6 +74,8 @@ class SpeechEngine(Protocol):
     """Turns 16 kHz 16-bit mono PCM into (text, confidence)."""
 
     name: str
+    # How many recognise() calls may run at once.
+    concurrency: int
 
     def recognise(
         self, pcm: bytes, language: str, *, pitch_hz: float | None = None
@@ -79,6 +88,7 @@ class SphinxEngine:
     """Pocketsphinx with one decoder, biased to the bank's vocabulary."""
 
     name = "sphinx"
+    concurrency = 1
 
     def __init__(
         self,
@@ -112,8 +122,7 @@ class SphinxEngine:
         """Decode one utterance; confidence is the mean posterior of its words."""
         if language not in SPHINX_LANGUAGES:
             raise AudioError(
-                f"the sphinx engine has no {language} model; set IVR_ASR_ENGINE and "
-                "IVR_ASR_MODEL_PATH to a local vosk or whisper model for it"
+                f"the sphinx engine has no {language} model; IVR_ASR_ENGINE=whisper hears it"
             )
         decoder = self._decoders[pitch_hz is not None and pitch_hz >= HIGH_VOICE_HZ]
         decoder.start_utt()
@@ -128,51 +137,37 @@ class SphinxEngine:
         return hyp.hypstr.strip(), float(min(1.0, max(0.0, confidence)))
 
 
-class SpeechRecognitionEngine:
-    """A local model through SpeechRecognition (vosk, whisper, faster_whisper)."""
+def engine_name(settings: Settings, engine: str | None = None) -> str:
+    """`engine`, else IVR_ASR_ENGINE, else whisper when its model is installed (else sphinx)."""
+    name = (engine or settings.asr_engine).strip().lower()
+    if name:
+        return "whisper" if name == "faster_whisper" else name
+    return "whisper" if model_installed() else "sphinx"
 
-    def __init__(self, *, name: str, model_path: str) -> None:
-        import speech_recognition as sr
 
-        self.name = name
-        self._model_path = model_path
-        self._recognizer = sr.Recognizer()
-        self._vosk: Any = None
-        if name == "vosk":
-            try:
-                import vosk  # type: ignore[import-not-found,unused-ignore]
-            except ImportError as exc:
-                raise ConfigError("IVR_ASR_ENGINE=vosk needs the vosk package installed") from exc
-            self._vosk = vosk.Model(model_path)
-
-    def recognise(
-        self, pcm: bytes, language: str, *, pitch_hz: float | None = None
-    ) -> tuple[str, float]:
-        """Decode one utterance with the configured local model."""
-        import json
-
-        import speech_recognition as sr
-
-        if self._vosk is not None:
-            import vosk  # type: ignore[import-not-found,unused-ignore]
-
-            recogniser = vosk.KaldiRecognizer(self._vosk, audio_prep.TARGET_RATE)
-            recogniser.AcceptWaveform(pcm)
-            return str(json.loads(recogniser.FinalResult()).get("text", "")), 0.8
-        data = sr.AudioData(pcm, audio_prep.TARGET_RATE, 2)
-        method = getattr(self._recognizer, f"recognize_{self.name}")
-        try:
-            text = method(data, model=self._model_path, language=language.split("-")[0])
-        except sr.UnknownValueError:
-            return "", 0.0
-        except (sr.RequestError, ImportError) as exc:
-            raise ConfigError(f"IVR_ASR_ENGINE={self.name}: {exc}") from exc
-        return str(text).strip(), 0.8
+def check_engine(settings: Settings) -> str:
+    """The engine's name once its model is known good: for `ivr serve` and `ivr worker` to
+    refuse to start (ConfigError) on a missing or corrupt Whisper model, before anything
+    else starts; a fallback to pocketsphinx for want of the model is said out loud."""
+    name = engine_name(settings)
+    if name == "whisper":
+        assemble(settings.asr_model_dir)
+    elif name not in ENGINES:
+        raise ConfigError(f"IVR_ASR_ENGINE: unknown engine {name!r}; one of {', '.join(ENGINES)}")
+    elif not settings.asr_engine.strip():
+        log.warning("the Whisper model is not installed: transcribing English only, with sphinx")
+    return name
 
 
 def load_engine(settings: Settings, *, engine: str | None = None) -> SpeechEngine:
-    """The engine named by IVR_ASR_ENGINE (or `engine`), built once by the caller."""
-    name = (engine or settings.asr_engine).strip().lower()
+    """The engine named by `engine_name`, built (or its model loaded) once by the caller.
+
+    A Whisper model that is missing or fails its hash check is a ConfigError here,
+    at start, never a quiet fallback to pocketsphinx.
+    """
+    name = engine_name(settings, engine)
+    if name == "whisper":
+        return WhisperEngine(model_dir=settings.asr_model_dir, workers=settings.asr_concurrency)
     if name in ("sphinx", "sphinx_stock"):
         model = None
         if name == "sphinx":
@@ -183,10 +178,6 @@ def load_engine(settings: Settings, *, engine: str | None = None) -> SpeechEngin
                 cache_dir=settings.data_dir / "asr",
             )
         return SphinxEngine(model=model)
-    if name in ENGINES:
-        if not settings.asr_model_path:
-            raise ConfigError(f"IVR_ASR_ENGINE={name} needs IVR_ASR_MODEL_PATH (a local model)")
-        return SpeechRecognitionEngine(name=name, model_path=settings.asr_model_path)
     raise ConfigError(f"IVR_ASR_ENGINE: unknown engine {name!r}; one of {', '.join(ENGINES)}")
 
 
@@ -196,7 +187,7 @@ class Transcriber:
     def __init__(self, *, engine: SpeechEngine, max_seconds: float) -> None:
         self.engine = engine
         self._max_seconds = max_seconds
-        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(engine.concurrency)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, engine: str | None = None) -> Transcriber:
@@ -213,7 +204,7 @@ class Transcriber:
         cues = measure(prepared.heard_samples(), audio_prep.TARGET_RATE)
         texts: list[str] = []
         confidences: list[tuple[float, float]] = []
-        with self._lock:
+        with self._slots:
             for chunk in prepared.chunks:
                 text, confidence = self.engine.recognise(
                     chunk.raw_data, language, pitch_hz=cues.pitch_hz
@@ -225,8 +216,10 @@ class Transcriber:
         weight = sum(w for _, w in confidences)
         confidence = sum(c * w for c, w in confidences) / weight if weight else 0.0
         duration = prepared.source_seconds
+        # Mandarin is written without spaces between words, and so between chunks.
+        joiner = "" if language.startswith("zh") else " "
         return Transcript(
-            text=" ".join(texts),
+            text=joiner.join(texts),
             confidence=round(min(1.0, max(0.0, confidence)), 4),
             engine=self.engine.name,
             duration_seconds=duration,
@@ -235,11 +228,8 @@ class Transcriber:
         )
 
 
-def word_accuracy(reference: str, hypothesis: str) -> float:
-    """1 - word error rate (floored at 0), on lower-cased words without punctuation."""
-    from ivr.speech.lm import tokenize
-
-    ref, hyp = tokenize(reference), tokenize(hypothesis)
+def _accuracy(ref: list[str], hyp: list[str]) -> float:
+    """1 - edit distance / reference length (floored at 0)."""
     if not ref:
         return 1.0 if not hyp else 0.0
     row = list(range(len(hyp) + 1))
@@ -248,3 +238,21 @@ def word_accuracy(reference: str, hypothesis: str) -> float:
         for j, h in enumerate(hyp, 1):
             previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
     return max(0.0, 1.0 - row[-1] / len(ref))
+
+
+def word_accuracy(reference: str, hypothesis: str) -> float:
+    """1 - word error rate (floored at 0), on lower-cased words without punctuation."""
+    from ivr.speech.lm import tokenize
+
+    return _accuracy(tokenize(reference), tokenize(hypothesis))
+
+
+def character_accuracy(reference: str, hypothesis: str) -> float:
+    """1 - character error rate on simplified Chinese characters, punctuation dropped;
+    numbers in the hypothesis written as words, as Mandarin references write them."""
+    from ivr.speech.chinese import normalise_mandarin
+
+    def chars(text: str) -> list[str]:
+        return [c for c in normalise_mandarin(text) if c.isalnum()]
+
+    return _accuracy(chars(reference), chars(hypothesis))

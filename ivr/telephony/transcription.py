@@ -9,6 +9,7 @@ from ivr.ids import Language
 from ivr.keys import Keys
 from ivr.speech import jobs
 from ivr.speech.models import TranscriptionOutcome
+from ivr.speech.recognize import engine_name
 
 
 class SpeechJobs:
@@ -18,6 +19,7 @@ class SpeechJobs:
         self._redis = redis
         self._keys = keys
         self._settings = settings
+        self._engine = engine_name(settings)
 
     async def submit(self, *, call_sid: str, recording_url: str, language: Language) -> None:
         """Queue the recording; the worker fetches it only from allowed hosts."""
@@ -35,5 +37,5 @@ class SpeechJobs:
         return await jobs.transcription_outcome(self._redis, keys=self._keys, call_sid=call_sid)
 
     def hears(self, language: Language) -> bool:
-        """Pocketsphinx ships English only; other engines come with the model configured."""
-        return language is Language.EN_US or self._settings.asr_engine != "sphinx"
+        """Whisper hears both languages; pocketsphinx (the fallback) English only."""
+        return language is Language.EN_US or self._engine == "whisper"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,19 @@ import pytest
 
 from ivr.config import PROJECT_DIR, Settings
 from ivr.speech.recognize import Transcriber
+
+
+def shared_speech() -> Path:
+    """Real recorded speech with transcripts (LJ Speech, AISHELL-1) in ../shared, read in
+    place (CI lays a copy of shared/ beside the clone)."""
+    for candidate in (
+        PROJECT_DIR.parent / "shared" / "data" / "speech",
+        Path("/work/shared/data/speech"),
+    ):
+        if (candidate / "manifest.csv").is_file():
+            return candidate
+    pytest.fail("the shared recordings are missing: expected ../shared/data/speech/manifest.csv")
+
 
 DEV_SET = PROJECT_DIR / "tests" / "data" / "asr_dev.txt"
 # (voice, words per minute): men, women, British and American, slow to brisk.
@@ -112,16 +126,56 @@ def dev_clips(speech_dir: Path) -> list[Clip]:
 
 
 @pytest.fixture(scope="session")
-def speech_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings for the session-wide decoder: the shipped vocabulary, a private data dir."""
+def speech_settings(tmp_path_factory: pytest.TempPathFactory, whisper_model_dir: Path) -> Settings:
+    """Settings for the session-wide decoders: the shipped vocabulary, a private data dir."""
     return Settings(
         data_dir=tmp_path_factory.mktemp("speech-var"),
         config_dir=PROJECT_DIR,
+        asr_model_path=str(whisper_model_dir),
         _env_file=None,  # type: ignore[call-arg]
     )
 
 
 @pytest.fixture(scope="session")
 def transcriber(speech_settings: Settings) -> Iterator[Transcriber]:
-    """One decoder for the whole session, as a worker process keeps one."""
-    yield Transcriber.from_settings(speech_settings)
+    """The pocketsphinx fallback with the bank's model, one for the whole session."""
+    yield Transcriber.from_settings(speech_settings, engine="sphinx")
+
+
+@pytest.fixture(scope="session")
+def whisper(speech_settings: Settings) -> Iterator[Transcriber]:
+    """Whisper (the default engine), its model assembled and loaded once per session."""
+    yield Transcriber.from_settings(speech_settings, engine="whisper")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A real recording from ../shared/data/speech as the phone line delivers it."""
+
+    path: Path
+    text: str
+    language: str
+
+
+def on_the_phone(name: str, out: Path, *, mulaw: bool = False) -> Recorded:
+    """Shared recording `name` (e.g. "zh/022.wav") as a carrier records it: 8 kHz mono,
+    300-3400 Hz, 16-bit PCM or mu-law WAV, written to `out`."""
+    shared = shared_speech()
+    with (shared / "manifest.csv").open(encoding="utf-8", newline="") as rows:
+        row = next(r for r in csv.DictReader(rows) if r["file"] == name)
+    codec = "pcm_mulaw" if mulaw else "pcm_s16le"
+    band = "highpass=f=300,lowpass=f=3400"
+    command = ["ffmpeg", "-y", "-loglevel", "error", "-i", str(shared / name), "-af", band]
+    subprocess.run([*command, "-ar", "8000", "-ac", "1", "-acodec", codec, str(out)], check=True)
+    return Recorded(out, row["text"], "zh-CN" if row["lang"] == "zh" else "en-US")
+
+
+@pytest.fixture(scope="session")
+def phone_recordings(speech_dir: Path) -> dict[str, Recorded]:
+    """A few of the shared real recordings at 8 kHz, band-limited, PCM and mu-law (read in
+    place; the converted copies live in the session's temporary folder)."""
+    names = ("zh/005.wav", "zh/009.wav", "zh/022.wav", "en/006.wav", "en/017.wav")
+    out = {}
+    for i, name in enumerate(names):
+        out[name] = on_the_phone(name, speech_dir / name.replace("/", "-"), mulaw=i % 2 == 1)
+    return out

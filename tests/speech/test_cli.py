@@ -16,6 +16,7 @@ def test_transcribe_prints_json_per_file_and_errors_for_bad_ones(
     dev_clips: list[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("IVR_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("IVR_ASR_ENGINE", "sphinx")  # the light fallback; Whisper: test_whisper
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF0000WAVEnothing")
     files = [str(dev_clips[0].path), str(dev_clips[2].path), str(broken)]
@@ -34,6 +35,7 @@ def test_transcribe_prints_a_readable_summary(
     dev_clips: list[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("IVR_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("IVR_ASR_ENGINE", "sphinx")
     result = CliRunner().invoke(app, ["transcribe", str(dev_clips[1].path)])
     assert result.exit_code == 0, result.output
     for label in ("transcript:", "confidence:", "real-time factor:", "voice: loudness"):

@@ -2,7 +2,8 @@
 
 The simulated carrier speaks the caller's words with espeak-ng into the
 `<Record>`, serves the recording from a loopback host, and the service fetches,
-transcribes (pocketsphinx with the bank vocabulary), reads the topic and routes.
+transcribes (Whisper, the default engine), reads the topic and routes. Mandarin
+callers: tests/telephony/test_mandarin_speech.py.
 """
 
 from __future__ import annotations
@@ -57,23 +58,3 @@ async def test_past_the_deadline_the_caller_is_routed_and_the_transcript_follows
     # ticket, and with it the topic the caller described.
     assert "speech.transcribed" in [e["type"] for e in late["events"]]
     assert late["topic"] == "account_inquiry"
-
-
-async def test_a_mandarin_description_is_heard_by_the_carrier_not_recorded(
-    service: Service,
-) -> None:
-    # Our offline engine ships an English model only: for Mandarin the service asks the
-    # carrier's recogniser (cmn-Hans-CN) instead of recording audio it cannot transcribe.
-    await service.add_agent("bo", languages=["zh-CN"], skills={"lost_stolen_card": 5})
-    record = await service.carrier().place_call(
-        [Press("2"), Press("8"), Say("我的信用卡丢了，请马上帮我挂失"), Press("5")],
-        language="zh-CN",
-    )
-    assert record.errors == []
-    asked = [r.body for r in record.requests if "via=speech" in r.body]
-    assert asked and 'language="cmn-Hans-CN"' in asked[0] and "<Record" not in asked[0]
-    assert "<Client>bo</Client>" in "".join(r.body for r in record.requests)
-    ticket = await ticket_of(service, record, csat=5)
-    assert ticket["topic"] == "lost_stolen_card"
-    said = next(e for e in ticket["events"] if e["type"] == "speech.transcribed")
-    assert said["data"]["engine"] == "carrier"

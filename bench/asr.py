@@ -1,23 +1,36 @@
-"""Word accuracy and real-time factor: our pipeline beside SpeechRecognition's stock Sphinx.
+"""Transcription accuracy and real-time factor: Whisper beside pocketsphinx, in one run.
 
-Run by hand: `.venv/bin/python bench/asr.py [--banking N] [--voices K]`.
+Run by hand: `.venv/bin/python bench/asr.py [--only real|espeak] [--decodings none,bank]`.
 
-Both recognisers hear the same files in the same run: sentences spoken by
-espeak-ng in several voices and speeds, turned into 8 kHz phone audio (PCM
-WAV, mu-law WAV, MP3). The sentences are the held-out dev set
-(tests/data/asr_dev.txt) and, when the BANKING77 data is on this machine,
-a sample of its training sentences (read here, never stored).
+Every engine hears the same files in the same run:
+- `real-en`, `real-zh`: the 45 real recordings in ../shared/data/speech (read in
+  place), as a carrier records them: 8 kHz mono, 300-3400 Hz, 16-bit PCM and
+  mu-law WAV (each file twice);
+- `espeak-en`: the held-out bank sentences (tests/data/asr_dev.txt) spoken by
+  espeak-ng in several voices, as 8 kHz PCM, mu-law and MP3.
+
+Engines: `whisper` (ours, the default), `sphinx` (pocketsphinx with our bank
+model), `stock` (SpeechRecognition's recognize_sphinx, stock model: the
+baseline). Pocketsphinx has no Mandarin model. English is scored by word
+accuracy, Mandarin by character accuracy (simplified, numbers as words). The
+real-time factor is process CPU seconds per second of audio with Whisper on
+one thread (CPU time, so other work on a shared machine does not count), and
+wall-clock beside it. `--decodings` measures Whisper with bank words as an
+initial prompt or as hotwords against none.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import random
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import speech_recognition as sr
@@ -27,115 +40,207 @@ sys.path.insert(0, str(ROOT))
 
 from ivr.config import Settings  # noqa: E402
 from ivr.speech.audio import decode  # noqa: E402
-from ivr.speech.recognize import Transcriber, word_accuracy  # noqa: E402
+from ivr.speech.recognize import (  # noqa: E402
+    Transcriber,
+    character_accuracy,
+    load_engine,
+    word_accuracy,
+)
+from ivr.speech.whisper import Decoding, WhisperEngine  # noqa: E402
 
-BANKING77 = Path("/work/shared/data/banking77/train.csv")
+SHARED = next(
+    (
+        p
+        for p in (ROOT.parent / "shared" / "data" / "speech", Path("/work/shared/data/speech"))
+        if (p / "manifest.csv").is_file()
+    ),
+    None,
+)
 VOICES = (("en-us", 150), ("en-gb", 165), ("en+f3", 145), ("en-us+m3", 175), ("en-us+f4", 190))
-FORMATS = {
+CODECS = {
     "wav": (["-acodec", "pcm_s16le"], "wav"),
     "mulaw": (["-acodec", "pcm_mulaw"], "wav"),
     "mp3": (["-acodec", "libmp3lame", "-b:a", "32k"], "mp3"),
 }
+PHONE_BAND = ["-af", "highpass=f=300,lowpass=f=3400", "-ar", "8000", "-ac", "1"]
+# Bank words for Whisper, measured against none (`--decodings`).
+BANK_PROMPTS = (
+    (
+        "en-US",
+        "Bank hotline. My credit card, debit card, PIN, account balance, statement, "
+        "transfer, payment, loan, mortgage, online banking.",
+    ),
+    ("zh-CN", "银行客服热线。信用卡、借记卡、挂失、密码、账户余额、转账、还款、贷款、网上银行。"),
+)
+BANK_HOTWORDS = (
+    ("en-US", "credit card debit card PIN balance statement transfer loan mortgage"),
+    ("zh-CN", "信用卡 借记卡 挂失 余额 转账 还款 贷款 网上银行"),
+)
+DECODINGS = {
+    "none": Decoding(),
+    "bank": Decoding(prompts=BANK_PROMPTS),
+    "hotwords": Decoding(hotwords=BANK_HOTWORDS),
+}
 
 
-def sentences(banking: int) -> list[tuple[str, str]]:
-    """(set name, sentence) pairs: the dev set and a seeded BANKING77 sample."""
-    dev = [
-        line.strip()
-        for line in (ROOT / "tests" / "data" / "asr_dev.txt").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    chosen = [("dev", s) for s in dev]
-    if banking and BANKING77.is_file():
-        with BANKING77.open(newline="") as rows:
-            texts = [row["text"] for row in csv.DictReader(rows)]
-        chosen += [("banking77", s) for s in random.Random(77).sample(texts, banking)]
-    return chosen
+@dataclass(frozen=True)
+class Clip:
+    """One file to transcribe, with what was said."""
+
+    set: str
+    path: Path
+    text: str
+    language: str
+    how: str
 
 
-def render(text: str, folder: Path, index: int, voices: int) -> tuple[Path, str]:
-    """One sentence as phone audio, voice, speed and format chosen by its index."""
-    voice, wpm = VOICES[index % voices]
-    fmt = list(FORMATS)[index % len(FORMATS)]
-    raw = folder / f"{index}.raw.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(raw), text], check=True)
-    codec, suffix = FORMATS[fmt]
-    out = folder / f"{index}.{fmt}.{suffix}"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-y",
-            "-loglevel",
-            "error",
-            "-i",
-            str(raw),
-            "-ar",
-            "8000",
-            "-ac",
-            "1",
-            *codec,
-            str(out),
-        ],
-        check=True,
-    )
-    return out, f"{voice}/{wpm}/{fmt}"
+def _ffmpeg(source: Path, out: Path, codec: list[str], band: list[str]) -> Path:
+    command = ["ffmpeg", "-y", "-loglevel", "error", "-i", str(source), *band, *codec]
+    subprocess.run([*command, str(out)], check=True)
+    return out
 
 
-def stock_sphinx(recognizer: sr.Recognizer, path: Path) -> str:
+def real_clips(folder: Path) -> list[Clip]:
+    """The shared recordings at 8 kHz, plain PCM and mu-law."""
+    if SHARED is None:
+        print("no ../shared/data/speech here: real recordings skipped")
+        return []
+    clips = []
+    with (SHARED / "manifest.csv").open(encoding="utf-8", newline="") as rows:
+        for row in csv.DictReader(rows):
+            for fmt in ("wav", "mulaw"):
+                out = folder / f"{row['file'].replace('/', '-')}.{fmt}.wav"
+                _ffmpeg(SHARED / row["file"], out, CODECS[fmt][0], PHONE_BAND)
+                language = "zh-CN" if row["lang"] == "zh" else "en-US"
+                clips.append(Clip(f"real-{row['lang']}", out, row["text"], language, fmt))
+    return clips
+
+
+def espeak_clips(folder: Path) -> list[Clip]:
+    """The dev bank sentences spoken by rotating espeak-ng voices, in rotating formats."""
+    lines = (ROOT / "tests" / "data" / "asr_dev.txt").read_text().splitlines()
+    texts = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    clips = []
+    for index, text in enumerate(texts):
+        voice, wpm = VOICES[index % len(VOICES)]
+        fmt = list(CODECS)[index % len(CODECS)]
+        raw = folder / f"espeak{index}.raw.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(raw), text], check=True)
+        codec, suffix = CODECS[fmt]
+        out = _ffmpeg(raw, folder / f"espeak{index}.{fmt}.{suffix}", codec, ["-ar", "8000"])
+        clips.append(Clip("espeak-en", out, text, "en-US", f"{voice}/{wpm}/{fmt}"))
+    return clips
+
+
+def stock_sphinx(path: Path, language: str) -> str:
     """SpeechRecognition's recognize_sphinx with its stock model, as an app would call it."""
     segment = decode(path.read_bytes(), max_seconds=600).set_channels(1).set_sample_width(2)
     audio = sr.AudioData(segment.raw_data, segment.frame_rate, 2)
     try:
-        return str(recognizer.recognize_sphinx(audio))
+        return str(sr.Recognizer().recognize_sphinx(audio))
     except sr.UnknownValueError:
         return ""
 
 
-def main() -> None:
-    """Print per-set word accuracy and real-time factor of both, and their ratios."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--banking", type=int, default=40, help="BANKING77 sentences to add")
-    parser.add_argument("--voices", type=int, default=len(VOICES), help="how many voices to rotate")
-    parser.add_argument("--verbose", action="store_true")
-    args = parser.parse_args()
+@dataclass
+class Tally:
+    """Sums for one (set, engine)."""
 
+    accuracy: float = 0.0
+    cpu: float = 0.0
+    wall: float = 0.0
+    seconds: float = 0.0
+    count: int = 0
+    sure_right: list[float] | None = None
+    sure_wrong: list[float] | None = None
+
+
+def score(clip: Clip, text: str) -> float:
+    """Word accuracy for English, character accuracy for Mandarin."""
+    if clip.language == "zh-CN":
+        return character_accuracy(clip.text, text)
+    return word_accuracy(clip.text, text)
+
+
+def run(clips: list[Clip], engines: dict[str, Callable[[Clip], tuple[str, float]]]) -> None:
+    """Transcribe every clip with every engine that hears its language; print the table."""
+    tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    verbose = os.environ.get("BENCH_VERBOSE")
+    for number, clip in enumerate(clips, 1):
+        seconds = decode(clip.path.read_bytes(), max_seconds=600).duration_seconds
+        for name, transcribe in engines.items():
+            if clip.language != "en-US" and not name.startswith("whisper"):
+                continue
+            cpu, wall = time.process_time(), time.perf_counter()
+            text, confidence = transcribe(clip)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            accuracy = score(clip, text)
+            tally = tallies[(clip.set, name)]
+            tally.accuracy += accuracy
+            tally.cpu += cpu
+            tally.wall += wall
+            tally.seconds += seconds
+            tally.count += 1
+            if confidence >= 0:
+                bucket = "sure_right" if accuracy >= 0.9 else "sure_wrong"
+                if getattr(tally, bucket) is None:
+                    setattr(tally, bucket, [])
+                getattr(tally, bucket).append(confidence)
+            if verbose:
+                print(f"  {clip.set} {clip.how} {name}: {accuracy:.2f} {confidence:.2f} | {text}")
+        print(f"\r{number}/{len(clips)} clips", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    print(f"{'set':10} {'engine':16} {'n':>3} {'accuracy':>8} {'RTF cpu':>8} {'RTF wall':>8}  conf")
+    for (name, engine), t in sorted(tallies.items()):
+        right, wrong = t.sure_right or [], t.sure_wrong or []
+        conf = (
+            f"right {sum(right) / len(right):.2f} (n={len(right)}) "
+            f"wrong {sum(wrong) / len(wrong) if wrong else float('nan'):.2f} (n={len(wrong)})"
+            if right or wrong
+            else ""
+        )
+        print(
+            f"{name:10} {engine:16} {t.count:3} {t.accuracy / t.count:8.3f} "
+            f"{t.cpu / t.seconds:8.3f} {t.wall / t.seconds:8.3f}  {conf}"
+        )
+
+
+def main() -> None:
+    """Build the engines once, transcribe every clip with each, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", choices=("real", "espeak"), default=None)
+    parser.add_argument("--decodings", default="none", help="comma-separated: none,bank,hotwords")
+    parser.add_argument("--no-sphinx", action="store_true", help="Whisper alone")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp) / "var", _env_file=None)  # type: ignore[call-arg]
+        folder = Path(tmp)
+        settings = Settings(data_dir=folder / "var", _env_file=None)  # type: ignore[call-arg]
+        engines: dict[str, Callable[[Clip], tuple[str, float]]] = {}
         started = time.perf_counter()
-        ours = Transcriber.from_settings(settings)
-        print(f"our decoder built in {time.perf_counter() - started:.2f} s (once per process)")
-        recognizer = sr.Recognizer()
-        totals: dict[tuple[str, str], list[float]] = {}
-        for index, (name, text) in enumerate(sentences(args.banking)):
-            path, how = render(text, Path(tmp), index, args.voices)
-            t0 = time.perf_counter()
-            transcript = ours.transcribe(path.read_bytes())
-            t1 = time.perf_counter()
-            stock_text = stock_sphinx(recognizer, path)
-            t2 = time.perf_counter()
-            seconds = transcript.duration_seconds
-            rows = {
-                "ours": (word_accuracy(text, transcript.text), (t1 - t0) / seconds),
-                "stock": (word_accuracy(text, stock_text), (t2 - t1) / seconds),
-            }
-            for system, (accuracy, rtf) in rows.items():
-                for key in ((name, system), ("all", system)):
-                    acc = totals.setdefault(key, [0.0, 0.0, 0.0])
-                    acc[0] += accuracy
-                    acc[1] += rtf
-                    acc[2] += 1
-            if args.verbose:
-                print(f"{how:22} ours {rows['ours'][0]:.2f} stock {rows['stock'][0]:.2f} | {text}")
-                print(f"{'':22} ours:  {transcript.text}\n{'':22} stock: {stock_text}")
-        for name in sorted({n for n, _ in totals}):
-            o, s = totals[(name, "ours")], totals[(name, "stock")]
-            acc_o, acc_s = o[0] / o[2], s[0] / s[2]
-            rtf_o, rtf_s = o[1] / o[2], s[1] / s[2]
-            print(
-                f"{name:10} n={int(o[2]):3}  word accuracy ours {acc_o:.3f} stock {acc_s:.3f} "
-                f"ratio {acc_o / max(acc_s, 1e-9):.2f}x | real-time factor ours {rtf_o:.3f} "
-                f"stock {rtf_s:.3f} ratio {rtf_o / max(rtf_s, 1e-9):.2f}"
-            )
+        base = load_engine(settings, engine="whisper")
+        assert isinstance(base, WhisperEngine)
+        print(f"whisper loaded in {time.perf_counter() - started:.2f} s (once per process)")
+        for name in args.decodings.split(","):
+            engine = WhisperEngine(model_dir=settings.asr_model_dir, decoding=DECODINGS[name])
+            transcriber = Transcriber(engine=engine, max_seconds=600)
+            engines[f"whisper-{name}"] = _ours(transcriber)
+        if not args.no_sphinx:
+            engines["sphinx (ours)"] = _ours(Transcriber.from_settings(settings, engine="sphinx"))
+            engines["sphinx (stock)"] = lambda clip: (stock_sphinx(clip.path, clip.language), -1.0)
+        clips = []
+        if args.only in (None, "real"):
+            clips += real_clips(folder)
+        if args.only in (None, "espeak"):
+            clips += espeak_clips(folder)
+        run(clips, engines)
+
+
+def _ours(transcriber: Transcriber) -> Callable[[Clip], tuple[str, float]]:
+    def transcribe(clip: Clip) -> tuple[str, float]:
+        transcript = transcriber.transcribe(clip.path.read_bytes(), language=clip.language)
+        return transcript.text, transcript.confidence
+
+    return transcribe
 
 
 if __name__ == "__main__":

@@ -55,6 +55,10 @@ class Keys:
         """The arq job queue for transcription."""
         return f"{self.prefix}arq:queue"
 
+    def speech_workload(self) -> str:
+        """Hash: transcription totals (jobs, audio and busy seconds, last real-time factor)."""
+        return f"{self.prefix}speech:workload"
+
     # --- web pages (ivr.web) ---
     def web_session(self, session_id: str) -> str:
         """A signed-in browser session (principal, CSRF token), expiring when idle."""

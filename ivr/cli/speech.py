@@ -89,6 +89,9 @@ def worker_command(
         str, typer.Option("--redis-url", help="Redis holding the job queue (IVR_REDIS_URL)")
     ] = "",
     burst: Annotated[bool, typer.Option("--burst", help="stop when the queue is empty")] = False,
+    status: Annotated[
+        bool, typer.Option("--status", help="print the backlog and real-time factor, then stop")
+    ] = False,
     concurrency: Annotated[
         int | None,
         typer.Option(
@@ -107,12 +110,37 @@ def worker_command(
     if not url:
         typer.echo("error: set IVR_REDIS_URL or --redis-url to the service's Redis", err=True)
         raise typer.Exit(2)
+    if status:
+        typer.echo(asyncio.run(_workload(settings, url)).describe())
+        return
+    from ivr.logs import configure_logging
+
+    configure_logging(settings.log_level)
     try:
-        check_engine(settings)
+        engine = check_engine(settings)
+        typer.echo(
+            f"ivr worker: {engine}, {settings.asr_concurrency} transcription(s) at once "
+            "on one shared model; backlog and real-time factor are logged after each job",
+            err=True,
+        )
         asyncio.run(run_worker(settings, redis_url=url, burst=burst))
     except IvrError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+
+
+async def _workload(settings: Settings, url: str) -> Any:
+    """The shared transcription workload, read from the service's Redis."""
+    import redis.asyncio as aioredis
+
+    from ivr.keys import Keys
+    from ivr.speech.workload import read_workload
+
+    client = aioredis.Redis.from_url(url)
+    try:
+        return await read_workload(client, keys=Keys(prefix=settings.redis_prefix))
+    finally:
+        await client.aclose()
 
 
 def register(app: typer.Typer) -> None:

@@ -26,8 +26,9 @@ from ivr.errors import AudioError, IvrError
 from ivr.keys import Keys
 from ivr.nlu.models import Reading
 from ivr.speech.fetch import fetch_recording
-from ivr.speech.models import TranscriptionOutcome, VoiceCues
+from ivr.speech.models import Transcript, TranscriptionOutcome, VoiceCues
 from ivr.speech.recognize import Transcriber
+from ivr.speech.workload import read_workload, record_job
 from ivr.tickets.events import CallEvent, event_id
 from ivr.tickets.stream import EventLog
 
@@ -149,7 +150,26 @@ async def transcribe_call(
             )
         )
     await EventLog(redis=redis, keys=keys).append(events)
+    if outcome.transcript is not None:
+        await _report(redis, keys, call_sid, outcome.transcript)
     return outcome
+
+
+async def _report(redis: aioredis.Redis, keys: Keys, call_sid: str, transcript: Transcript) -> None:
+    """Count the job into the shared workload and log how the workers keep up."""
+    try:
+        await record_job(redis, keys=keys, transcript=transcript)
+        workload = await read_workload(redis, keys=keys)
+    except Exception as exc:  # counting must never lose a transcript
+        log.warning("transcription workload not counted: %r", exc)
+        return
+    log.info(
+        "transcribed %s: %.1f s of audio at real-time factor %.3f; %s",
+        call_sid,
+        transcript.duration_seconds,
+        transcript.real_time_factor,
+        workload.describe(),
+    )
 
 
 class Reader(Protocol):
@@ -201,7 +221,7 @@ def build_worker(
     understanding: Reader | None = None,
     handle_signals: bool = True,
     burst: bool = False,
-    max_jobs: int = 1,
+    max_jobs: int | None = None,
 ) -> Worker:
     """An arq worker for the transcription queue; call inside a running event loop."""
     keys = Keys(prefix=settings.redis_prefix)
@@ -222,7 +242,9 @@ def build_worker(
         ctx=ctx,
         handle_signals=handle_signals,
         burst=burst,
-        max_jobs=max_jobs,
+        # As many jobs at once as the engine lets transcribe at once (IVR_ASR_CONCURRENCY):
+        # one more would only wait for a slot, holding its recording in memory.
+        max_jobs=max_jobs or ctx["transcriber"].engine.concurrency,
         job_timeout=JOB_TIMEOUT_SECONDS,
         keep_result=0,
         poll_delay=0.2,

@@ -35,12 +35,18 @@ class Decoding:
     """How Whisper decodes: the settings bench/asr.py measures against each other."""
 
     beam_size: int = BEAM_SIZE
-    # Text Whisper reads as if said just before the audio (bank words, measured in bench).
+    # Per language: text Whisper reads as if said just before the audio, and words it
+    # is nudged towards (bank vocabulary; bench/asr.py measures both against none).
     prompts: tuple[tuple[str, str], ...] = ()
+    hotwords: tuple[tuple[str, str], ...] = ()
 
     def prompt(self, language: str) -> str | None:
         """The initial prompt for `language`, if any."""
         return dict(self.prompts).get(language)
+
+    def hotword(self, language: str) -> str | None:
+        """The hotwords for `language`, if any."""
+        return dict(self.hotwords).get(language)
 
 
 @lru_cache(maxsize=4)
@@ -106,6 +112,7 @@ class WhisperEngine:
             temperature=0.0,
             condition_on_previous_text=False,
             initial_prompt=self.decoding.prompt(language),
+            hotwords=self.decoding.hotword(language),
             without_timestamps=True,
             vad_filter=False,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -11,7 +12,9 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 from arq.connections import ArqRedis
+from typer.testing import CliRunner
 
+from ivr.cli import app
 from ivr.config import Settings
 from ivr.keys import Keys
 from ivr.speech.jobs import (
@@ -21,6 +24,7 @@ from ivr.speech.jobs import (
     transcription_outcome,
 )
 from ivr.speech.recognize import Transcriber, word_accuracy
+from ivr.speech.workload import read_workload
 from ivr.tickets.events import event_id
 from ivr.tickets.stream import STREAM_FIELD
 
@@ -175,3 +179,60 @@ async def test_the_in_process_worker_starts_and_stops(
         assert outcome is not None and outcome.status == "done"
     finally:
         await worker.close()
+
+
+async def test_a_whisper_worker_shares_its_model_and_reports_backlog_and_speed(
+    redis: aioredis.Redis,
+    keys: Keys,
+    settings: Settings,
+    speech_settings: Settings,
+    recordings: tuple[str, dict[str, bytes]],
+    phone_recordings: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base, files = recordings
+    settings.recording_hosts = "127.0.0.1"
+    settings.asr_model_path = speech_settings.asr_model_path
+    settings.asr_concurrency = 2
+    # Two transcriptions at once, on one copy of the model.
+    transcriber = Transcriber.from_settings(settings, engine="whisper")
+    again = Transcriber.from_settings(settings, engine="whisper")
+    assert transcriber.engine.concurrency == 2
+    assert getattr(transcriber.engine, "_model") is getattr(again.engine, "_model")  # noqa: B009
+    calls = {"CAzh1": "zh/009.wav", "CAzh2": "zh/022.wav", "CAen1": "en/017.wav"}
+    for call_sid, name in calls.items():
+        files[f"/{call_sid}.wav"] = phone_recordings[name].path.read_bytes()
+        await submit_transcription(
+            redis,
+            keys=keys,
+            settings=settings,
+            call_sid=call_sid,
+            recording_url=f"{base}/{call_sid}.wav",
+            language=phone_recordings[name].language,
+        )
+    assert (await read_workload(redis, keys=keys)).backlog == 3
+    worker = build_worker(
+        settings,
+        redis=ArqRedis(connection_pool=redis.connection_pool),
+        transcriber=transcriber,
+        handle_signals=False,
+        burst=True,
+    )
+    assert worker.max_jobs == 2
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+    for call_sid in calls:
+        outcome = await transcription_outcome(redis, keys=keys, call_sid=call_sid)
+        assert outcome is not None and outcome.transcript is not None, call_sid
+        assert outcome.transcript.engine == "whisper"
+    workload = await read_workload(redis, keys=keys)
+    assert workload.backlog == 0 and workload.jobs == 3
+    assert workload.audio_seconds > 5 and workload.real_time_factor is not None
+    # `ivr worker --status` reads the same figures from the service's Redis.
+    monkeypatch.setenv("IVR_REDIS_PREFIX", keys.prefix)
+    monkeypatch.setenv("IVR_REDIS_URL", "redis://127.0.0.1:6379/0")
+    shown = await asyncio.to_thread(CliRunner().invoke, app, ["worker", "--status"])
+    assert shown.exit_code == 0, shown.output
+    assert "backlog 0, 3 transcribed" in shown.output and "real-time factor" in shown.output

@@ -42,7 +42,7 @@ class HotlineApp(FastAPI):
 def create_app(settings: Settings | None = None) -> HotlineApp:
     """The service, configured from `settings` (the environment when None)."""
     settings = settings or Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,11 +65,11 @@ def create_app(settings: Settings | None = None) -> HotlineApp:
 
 
 def _add_routes(app: FastAPI) -> None:
-    from ivr.api import agents, callbacks, flows, reports, tickets
+    from ivr.api import agents, callbacks, flows, metrics, reports, tickets
     from ivr.telephony import webhooks
 
     app.include_router(webhooks.router)
-    for module in (agents, tickets, callbacks, reports, flows):
+    for module in (agents, tickets, callbacks, reports, flows, metrics):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
     twilio_api_key: str = ""
     twilio_api_secret: str = ""
     twilio_twiml_app_sid: str = ""
+    # `json`: one object a line with the call's CallSid, for log collectors.
+    log_format: Literal["text", "json"] = "text"
+    # A bearer token Prometheus scrapes /metrics with (an admin token works too).
+    metrics_token: str = ""
 
     @field_validator("public_url")
     @classmethod

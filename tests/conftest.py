@@ -28,6 +28,12 @@ def _drop_prefix(prefix: str) -> None:
         client.close()
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Trained models shared by every service in the session."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
     """A key prefix of this test's own, so tests never see each other's keys; deleted after."""

@@ -24,6 +24,8 @@ from ivr.tickets.views import CustomerHistory, TicketFilter, TicketPatch, Ticket
 router = APIRouter(prefix="/api", tags=["tickets"])
 
 MAX_PATCH_BYTES = 16 * 1024
+# Far beyond any real page, and within the 64-bit integers databases take for OFFSET.
+MAX_OFFSET = 10**9
 TicketId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_:.-]+$")]
 
 
@@ -74,7 +76,7 @@ async def list_tickets(
     since: Annotated[str | None, Query(description="ISO 8601 date or date-time")] = None,
     until: Annotated[str | None, Query(description="ISO 8601 date or date-time")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[TicketView]:
     """Tickets, newest first; an agent gets only the tickets routed to them."""
     agent_id = None
@@ -130,6 +132,14 @@ def _parse_patch(body: bytes) -> TicketPatch:
         raise HTTPException(
             422,
             detail=[{"loc": ["body"], "msg": "the body must be a JSON object"}],
+        ) from None
+    except RecursionError:
+        # Thousands of nested brackets exhaust the parser's stack; no patch nests.
+        raise HTTPException(
+            422,
+            detail=[
+                {"loc": ["body"], "msg": "the body is nested too deeply", "type": "value_error"}
+            ],
         ) from None
     if not isinstance(document, dict):
         raise HTTPException(

@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -21,6 +21,7 @@ from ivr.cli.call import DEFAULT_URL as DEFAULT_CALL_URL
 from ivr.config import Settings
 from ivr.connections import PrivateRedis, check_reachable, die_with_parent, redact_url
 from ivr.errors import ConfigError, UnavailableError
+from ivr.metrics.webhooks import prepare_shared_metrics
 
 APP_FACTORY = "ivr.app:create_app"
 PERSISTER_NICENESS = 10
@@ -193,6 +194,8 @@ def run(*, host: str, port: int, workers: int) -> None:
         watchdog = Watchdog(private)
         watchdog.start()
         os.environ["IVR_IN_PROCESS_PERSISTER"] = "false"
+        # Webhook latency from every worker adds up in one folder; any worker answers /metrics.
+        prepare_shared_metrics(Path(settings.data_dir))
         uvicorn.run(
             APP_FACTORY,
             factory=True,
@@ -200,6 +203,7 @@ def run(*, host: str, port: int, workers: int) -> None:
             port=port,
             workers=workers,
             log_level=settings.log_level.lower(),
+            log_config=_uvicorn_logging(settings),
         )
     finally:
         if watchdog is not None:
@@ -207,6 +211,18 @@ def run(*, host: str, port: int, workers: int) -> None:
         if private is not None:
             private.stop()
         signal.signal(signal.SIGTERM, previous)
+
+
+def _uvicorn_logging(settings: Settings) -> dict[str, Any] | None:
+    """uvicorn's own text logging, or None for JSON lines: ivr.logs formats its records then."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    if settings.log_format == "text":
+        return LOGGING_CONFIG
+    from ivr.logs import configure_logging
+
+    configure_logging(settings.log_level, "json")
+    return None
 
 
 class Watchdog(threading.Thread):

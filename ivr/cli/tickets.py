@@ -381,7 +381,7 @@ def persister() -> None:
     if not settings.redis_url:
         typer.echo("ivr persister: IVR_REDIS_URL is empty: give the service's Redis", err=True)
         raise typer.Exit(2)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         asyncio.run(run_persister(settings))
     except IvrError as exc:

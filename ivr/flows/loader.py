@@ -72,12 +72,18 @@ class YamlDocument:
     duplicates: list[tuple[tuple[str, ...], str, int, int]] = field(default_factory=list)
 
 
+# Deeper than any flow or prompt file needs, far below the interpreter's recursion limit.
+MAX_YAML_DEPTH = 64
+
+
 class _KeysAsWritten(yaml.SafeLoader):
     """A safe loader keeping mapping keys as the text written.
 
     Option keys like `1`, `01` or `0` must stay strings: YAML would turn them
     into ints (and `01` into 1), and dicts would silently drop repeated keys.
     """
+
+    _depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         # Aliases let a few hundred bytes expand into an exponential walk; admins need none.
@@ -86,7 +92,18 @@ class _KeysAsWritten(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed; write a '*' key as \"*\"", mark
             )
-        return super().compose_node(parent, index)
+        # The composer recurses once per level: "[[[[..." 20,000 deep would blow
+        # Python's stack. Real flows nest a handful of levels.
+        if self._depth >= MAX_YAML_DEPTH:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         self.flatten_mapping(node)

@@ -24,6 +24,7 @@ from arq.worker import Worker
 from ivr.config import Settings
 from ivr.errors import AudioError, IvrError
 from ivr.keys import Keys
+from ivr.logs import bind_call
 from ivr.nlu.models import Reading
 from ivr.speech.fetch import fetch_recording
 from ivr.speech.models import Transcript, TranscriptionOutcome, VoiceCues
@@ -199,6 +200,7 @@ def _read(
 async def _transcribe_job(
     ctx: dict[str, Any], call_sid: str, recording_url: str, language: str
 ) -> str:
+    bind_call(call_sid)  # each job is a task of its own: its log lines name the call
     outcome = await transcribe_call(
         redis=ctx["redis"],
         keys=ctx["keys"],

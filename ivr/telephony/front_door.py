@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
 from starlette.types import Message, Receive, Scope, Send
 
+from ivr.logs import CALL_SID, bind_call
+from ivr.metrics.webhooks import observe_webhook
 from ivr.telephony.signature import InvalidSignature, carrier_urls, verified_params
 from ivr.telephony.twiml import XML_CONTENT_TYPE
 
@@ -59,11 +62,15 @@ class CarrierFrontDoor:
             await _send(send, 413, b'{"detail":"request body too large"}', b"application/json")
             return True
         form = parse_form(body.decode("latin-1"))
+        # Every line logged while this webhook is answered names its call (IVR_LOG_FORMAT).
+        bound = bind_call(form.get("CallSid"))
+        started = time.perf_counter()
         try:
             xml = await serve_hook(hook, board, scope, form, state.settings)
         except InvalidSignature as exc:
             detail = json.dumps({"detail": str(exc)}).encode()
             await _send(send, 403, detail, b"application/json")
+            CALL_SID.reset(bound)
             return True
         except Exception:  # never a 500 to the carrier: the caller hears an apology
             log.exception(
@@ -73,7 +80,9 @@ class CarrierFrontDoor:
             )
             fallback = hook.fallback(board) or board.apology
             xml = fallback(None, carrier_urls(scope, state.settings.public_url)[1])
+        observe_webhook(hook.kind, time.perf_counter() - started)
         await _send(send, 200, xml.encode(), XML_CONTENT_TYPE.encode())
+        CALL_SID.reset(bound)
         return True
 
     def _hook_for(self, scope: Scope) -> Hook | None:

@@ -73,12 +73,6 @@ TOPICS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Trained models shared by every service in the session."""
-    return tmp_path_factory.mktemp("model-cache")
-
-
 def set_hours(config_dir: Path, *, open_: bool) -> None:
     """Make the shipped flow's business hours always open, or always closed."""
     path = config_dir / "flows" / "main.yaml"

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis as syncredis
 
 from ivr.connections import (
     PrivateRedis,
@@ -19,6 +20,7 @@ from ivr.connections import (
     free_port,
     redact_url,
     redis_client,
+    running_url,
     wait_until_ready,
 )
 from ivr.errors import ConfigError, UnavailableError
@@ -45,7 +47,7 @@ def _wait_gone(pid: int, within: float = 15.0) -> bool:
 
 async def test_private_redis_answers_and_stops(tmp_path: Path, keys: Keys) -> None:
     with PrivateRedis(data_dir=tmp_path) as server:
-        assert server.url.startswith("redis://127.0.0.1:")
+        assert server.url.startswith("unix://")
         pid = server.pid
         assert pid is not None and _alive(pid)
         client = redis_client(server.url)
@@ -60,28 +62,53 @@ async def test_private_redis_answers_and_stops(tmp_path: Path, keys: Keys) -> No
     assert (tmp_path / "redis" / "redis.log").exists()
 
 
-async def test_private_redis_is_reached_by_its_owner_only_unix_socket(
+def _open_to_others(root: Path) -> list[str]:
+    return [
+        f"{p}: {p.stat().st_mode & 0o777:o}"
+        for p in [root, *root.rglob("*")]
+        if p.stat().st_mode & 0o077
+    ]
+
+
+async def test_private_redis_listens_on_its_owner_only_socket_and_no_tcp_port(
     tmp_path: Path, keys: Keys
 ) -> None:
     with PrivateRedis(data_dir=tmp_path) as server:
-        assert server.local_url == f"unix://{tmp_path.resolve()}/redis/redis.sock?db=0"
+        assert server.url == f"unix://{tmp_path.resolve()}/redis/redis.sock?db=0"
         assert (tmp_path / "redis" / "redis.sock").stat().st_mode & 0o777 == 0o700
-        client = redis_client(server.local_url)
-        tcp = redis_client(server.url)
+        # The tools read where it is from the data dir.
+        assert running_url(tmp_path) == server.url
+        client = redis_client(server.url)
         try:
             await wait_until_ready(client)
             await client.set(keys.prefix + "probe", b"over the socket")
-            assert await tcp.get(keys.prefix + "probe") == b"over the socket"
+            await client.xadd(keys.events_stream(), {"event": "x"})
+            assert (await client.config_get("port")) in ({"port": "0"}, {b"port": b"0"})
+            await client.bgrewriteaof()
         finally:
             await client.aclose()
-            await tcp.aclose()
+        assert _open_to_others(tmp_path / "redis") == []
+    assert running_url(tmp_path) == ""
 
 
-def test_a_data_dir_too_deep_for_a_socket_falls_back_to_tcp(tmp_path: Path) -> None:
+async def test_a_data_dir_too_deep_for_a_socket_gets_tcp_with_a_password(
+    tmp_path: Path, keys: Keys
+) -> None:
     deep = tmp_path / ("d" * 60) / ("e" * 60)
     with PrivateRedis(data_dir=deep) as server:
         assert server.socket_path is None
-        assert server.local_url == server.url and server.url.startswith("redis://127.0.0.1:")
+        assert server.url.startswith("redis://:") and f"@127.0.0.1:{server.port}/0" in server.url
+        assert running_url(deep) == server.url
+        anyone = syncredis.Redis(host="127.0.0.1", port=server.port or 0)
+        with pytest.raises(syncredis.AuthenticationError):
+            anyone.ping()
+        anyone.close()
+        client = redis_client(server.url)
+        try:
+            assert await client.ping()
+        finally:
+            await client.aclose()
+        assert _open_to_others(deep / "redis") == []
 
 
 async def test_data_survives_a_restart(tmp_path: Path, keys: Keys) -> None:
@@ -142,9 +169,9 @@ def test_a_server_that_will_not_start_is_reported_with_its_log(tmp_path: Path) -
 
 
 def test_a_taken_port_chosen_by_the_caller_is_an_error(tmp_path: Path) -> None:
-    with PrivateRedis(data_dir=tmp_path / "a") as first:
+    with PrivateRedis(data_dir=tmp_path / "a", use_socket=False) as first:
         assert first.port is not None
-        clash = PrivateRedis(data_dir=tmp_path / "b", port=first.port)
+        clash = PrivateRedis(data_dir=tmp_path / "b", port=first.port, use_socket=False)
         with pytest.raises(UnavailableError):
             clash.start()
 

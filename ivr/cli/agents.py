@@ -19,7 +19,7 @@ import typer
 from pydantic import ValidationError
 
 from ivr.config import Settings
-from ivr.connections import redis_client
+from ivr.connections import redis_client, service_redis_url
 from ivr.errors import IvrError
 from ivr.keys import Keys
 from ivr.routing.models import Agent, AgentView
@@ -53,7 +53,7 @@ def _with_router(job: Callable[[Router], Awaitable[T]]) -> T:
     settings = Settings()
 
     async def run() -> T:
-        client = redis_client(settings.redis_url)
+        client = redis_client(service_redis_url(settings.redis_url, settings.data_dir))
         try:
             router = Router(
                 redis=client,
@@ -97,7 +97,8 @@ def _http(method: str, path: str, url: str | None, token: str | None, body: Any 
 
 
 def _direct() -> bool:
-    return bool(Settings().redis_url)
+    settings = Settings()
+    return bool(service_redis_url(settings.redis_url, settings.data_dir))
 
 
 def _show(views: list[AgentView], as_json: bool) -> None:

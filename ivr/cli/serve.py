@@ -19,9 +19,10 @@ from pydantic import ValidationError
 
 from ivr.cli.call import DEFAULT_URL as DEFAULT_CALL_URL
 from ivr.config import Settings
-from ivr.connections import PrivateRedis, check_reachable, die_with_parent, redact_url
+from ivr.connections import check_reachable, redact_url
 from ivr.errors import ConfigError, UnavailableError
 from ivr.metrics.webhooks import prepare_shared_metrics
+from ivr.private_redis import PRIVATE, PrivateRedis, die_with_parent, private_dir
 
 APP_FACTORY = "ivr.app:create_app"
 PERSISTER_NICENESS = 10
@@ -109,20 +110,9 @@ def _export(settings: Settings) -> None:
     # http://localhost:PORT or http://127.0.0.1:PORT alike.
     os.environ["IVR_TWILIO_AUTH_TOKEN"] = settings.twilio_auth_token
     os.environ["IVR_DATA_DIR"] = str(Path(settings.data_dir).resolve())
-    os.environ["IVR_RECORDING_HOSTS"] = recording_hosts(settings)
-
-
-def recording_hosts(settings: Settings) -> str:
-    """IVR_RECORDING_HOSTS, plus this machine while the service is only reachable locally.
-
-    With no public URL the only carrier is `ivr call` on this machine, which serves
-    `--audio` recordings from 127.0.0.1. Once IVR_PUBLIC_URL is set, only the hosts
-    configured are trusted.
-    """
-    hosts = settings.recording_hosts
-    if settings.public_url or "127.0.0.1" in settings.allowed_recording_hosts:
-        return hosts
-    return f"{hosts},127.0.0.1" if hosts else "127.0.0.1"
+    # Exactly the hosts configured: `ivr call --audio` serves recordings from 127.0.0.1,
+    # and trying that locally means saying so (IVR_RECORDING_HOSTS=127.0.0.1).
+    os.environ["IVR_RECORDING_HOSTS"] = settings.recording_hosts
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -167,6 +157,10 @@ def run(*, host: str, port: int, workers: int) -> None:
     check_config(settings)
     if settings.in_process_worker:
         check_speech(settings)
+    # What the service keeps (tickets, call state, the auth token) is for its user only.
+    os.umask(PRIVATE)
+    with contextlib.suppress(OSError):
+        private_dir(Path(settings.data_dir))
     settings.ensure_auth_token()
     base_url = local_base_url(settings, host, port)
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)

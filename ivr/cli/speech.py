@@ -100,13 +100,14 @@ def worker_command(
     ] = None,
 ) -> None:
     """Run a transcription worker on this machine until interrupted."""
+    from ivr.connections import service_redis_url
     from ivr.speech.jobs import run_worker
     from ivr.speech.recognize import check_engine
 
     settings = Settings()
     if concurrency is not None:
         settings.asr_concurrency = concurrency
-    url = redis_url or settings.redis_url
+    url = redis_url or service_redis_url(settings.redis_url, settings.data_dir)
     if not url:
         typer.echo("error: set IVR_REDIS_URL or --redis-url to the service's Redis", err=True)
         raise typer.Exit(2)

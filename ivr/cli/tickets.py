@@ -240,10 +240,9 @@ def callback_done(callback_id: Annotated[str, typer.Argument(help="the callback'
 
 def _redis_url(settings: Settings) -> str:
     """IVR_REDIS_URL, else the socket of the private Redis of a running `ivr serve`, else ""."""
-    from ivr.connections import PrivateRedis
+    from ivr.connections import service_redis_url
 
-    socket = PrivateRedis(data_dir=settings.data_dir).socket_path
-    return settings.redis_url or (f"unix://{socket}?db=0" if socket and socket.exists() else "")
+    return service_redis_url(settings.redis_url, settings.data_dir)
 
 
 def _release_in_routing(callback_id: str, number: str | None) -> bool:
@@ -378,8 +377,13 @@ def persister() -> None:
     from ivr.tickets.process import run_persister
 
     settings = Settings()
+    settings.redis_url = _redis_url(settings)
     if not settings.redis_url:
-        typer.echo("ivr persister: IVR_REDIS_URL is empty: give the service's Redis", err=True)
+        typer.echo(
+            "ivr persister: IVR_REDIS_URL is empty and no ivr serve runs from this data dir:"
+            " give the service's Redis",
+            err=True,
+        )
         raise typer.Exit(2)
     configure_logging(settings.log_level, settings.log_format)
     try:

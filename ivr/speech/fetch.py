@@ -1,7 +1,9 @@
 """Fetching a caller's recording from the carrier, safely.
 
-Only hosts on IVR_RECORDING_HOSTS are ever contacted (redirects included),
-the body is capped in bytes, every attempt has a timeout, and a recording
+Only hosts on IVR_RECORDING_HOSTS are ever contacted, exactly those; a
+redirect is followed only on the same host; the account's credentials go
+only over https, and only to the carrier's own hosts (`CARRIER_DOMAIN`).
+The body is capped in bytes, every attempt has a timeout, and a recording
 that is not there yet (Twilio answers 404 for a moment after the call
 leg ends) is asked for again a few times.
 """
@@ -21,6 +23,7 @@ from ivr.errors import AudioError
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 1.0, 2.0)
 RETRY_STATUSES = frozenset({404, 429, 500, 502, 503, 504})
 MAX_REDIRECTS = 3
+CARRIER_DOMAIN = "twilio.com"  # where the account SID and auth token may be sent
 _AUDIO_TYPES = ("audio/", "application/octet-stream", "video/")
 
 
@@ -32,6 +35,19 @@ def host_allowed(url: str, allowed: frozenset[str]) -> bool:
     host = parts.hostname.lower()
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return host in allowed or f"{host}:{port}" in allowed
+
+
+def carrier_credentials(url: str, settings: Settings) -> httpx.BasicAuth | None:
+    """Basic auth with the account SID and token, for an https URL on the carrier's hosts only."""
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        return None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or not (
+        host == CARRIER_DOMAIN or host.endswith("." + CARRIER_DOMAIN)
+    ):
+        return None
+    return httpx.BasicAuth(settings.twilio_account_sid, settings.twilio_auth_token)
 
 
 def _check_content_type(value: str | None, url: str) -> None:
@@ -68,9 +84,12 @@ async def _attempt(
         async with client.stream("GET", url, auth=auth) as response:
             if response.is_redirect and "location" in response.headers:
                 target = urljoin(url, response.headers["location"])
-                # Credentials go only to the host they were meant for.
+                # A redirect elsewhere could point a signed request at anything.
                 if urlsplit(target).hostname != urlsplit(url).hostname:
-                    auth = None
+                    raise AudioError(
+                        f"recording at {url} redirects to another host ({target}); not followed"
+                    )
+                auth = auth and carrier_credentials(target, settings)  # never over plain http
                 url = target
                 continue
             if response.status_code != 200:
@@ -90,15 +109,14 @@ async def fetch_recording(
 ) -> bytes:
     """The bytes of the recording at `url`, or AudioError saying why not.
 
-    Basic auth with the account SID and auth token is used when both are set.
+    Basic auth with the account SID and auth token is used when both are set and
+    the URL is https on the carrier's hosts.
     """
     if not host_allowed(url, settings.allowed_recording_hosts):
         raise AudioError(
             f"recording host of {url!r} is not in IVR_RECORDING_HOSTS; nothing was fetched"
         )
-    auth = None
-    if settings.twilio_account_sid and settings.twilio_auth_token:
-        auth = httpx.BasicAuth(settings.twilio_account_sid, settings.twilio_auth_token)
+    auth = carrier_credentials(url, settings)
     own_client = client is None
     http = client or httpx.AsyncClient(timeout=httpx.Timeout(timeout_seconds))
     try:

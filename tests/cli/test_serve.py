@@ -18,8 +18,9 @@ import pytest
 from twilio.request_validator import RequestValidator
 from typer.testing import CliRunner, Result
 
+import ivr.cli.serve as serve_module
 from ivr import cli
-from ivr.cli.serve import banner, local_base_url, recording_hosts, try_call_command
+from ivr.cli.serve import banner, local_base_url, try_call_command
 from ivr.config import PROJECT_DIR, Settings
 from ivr.connections import PrivateRedis, free_port
 
@@ -324,6 +325,22 @@ def test_serve_starts_with_nothing_configured_and_stops_cleanly(
         assert response.headers["content-type"].startswith("text/xml")
     assert _post_voice(service.base, "not-the-token").status_code == 403
 
+    # Call state is for the service's user only: no TCP port, owner-only files, and the
+    # command-line tools find the socket through the data dir.
+    url = (service.data_dir / "redis" / "url").read_text().strip()
+    assert url.startswith("unix://") and url.endswith("/redis/redis.sock?db=0")
+    assert [
+        p for p in [service.data_dir, *service.data_dir.rglob("*")] if p.stat().st_mode & 0o077
+    ] == []
+    tool = subprocess.run(
+        [str(IVR), "tickets", "replay-dead"],
+        env=_clean_env(service.data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert tool.returncode == 0 and "replayed 0 event(s)" in tool.stdout, tool.stderr
+
     assert service.terminate() == 0, service.output()
     assert _redis_servers_under(service.data_dir) == []
 
@@ -356,15 +373,18 @@ def test_the_shipped_config_is_what_serve_uses() -> None:
     assert Settings(_env_file=None).flows_dir == PROJECT_DIR / "flows"
 
 
-def test_recordings_from_this_machine_are_trusted_only_while_local() -> None:
-    local = Settings(_env_file=None)
-    assert recording_hosts(local) == "api.twilio.com,127.0.0.1"
-    public = Settings(public_url="https://ivr.bank.example", _env_file=None)
-    assert recording_hosts(public) == "api.twilio.com"
-    assert (
-        "127.0.0.1"
-        not in Settings(public_url="https://x.example", _env_file=None).allowed_recording_hosts
-    )
+def test_recording_hosts_are_exactly_the_configured_ones(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("IVR_RECORDING_HOSTS", "IVR_TWILIO_AUTH_TOKEN", "IVR_DATA_DIR"):
+        monkeypatch.setenv(name, "restored after the test")
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("IVR_PUBLIC_URL", raising=False)
+    local = Settings(data_dir=tmp_path, twilio_auth_token="t", _env_file=None)
+    assert local.allowed_recording_hosts == frozenset({"api.twilio.com"})
+    # What `ivr serve` hands its workers: no quiet 127.0.0.1 without a public URL.
+    serve_module._export(local)
+    assert os.environ["IVR_RECORDING_HOSTS"] == "api.twilio.com"
 
 
 def _children_running(parent: int, argv_part: str) -> list[int]:

@@ -13,7 +13,7 @@ import pytest
 
 from ivr.config import Settings
 from ivr.errors import AudioError
-from ivr.speech.fetch import fetch_recording, host_allowed
+from ivr.speech.fetch import carrier_credentials, fetch_recording, host_allowed
 
 AUDIO = b"RIFF" + b"\x00" * 40 + b"audio bytes"
 ROUTES: dict[str, tuple[int, bytes, str]] = {
@@ -99,12 +99,28 @@ def test_allow_list_entries_are_hosts_or_host_and_port() -> None:
     assert not host_allowed("ftp://api.twilio.com/x", allowed)
 
 
-async def test_fetches_with_basic_auth(settings: Settings, media_host: RecordingHost) -> None:
+async def test_credentials_never_travel_over_plain_http(
+    settings: Settings, media_host: RecordingHost
+) -> None:
+    assert settings.twilio_account_sid and settings.twilio_auth_token
     assert await fetch_recording(media_host.url("/ok.wav"), settings=settings, **FAST) == AUDIO
+    assert media_host.requests == [("/ok.wav", None)]
+
+
+def test_credentials_go_over_https_to_the_carrier_only(settings: Settings) -> None:
+    auth = carrier_credentials("https://api.twilio.com/2010-04-01/Recordings/RE1", settings)
+    assert auth is not None
     expected = base64.b64encode(
         f"{settings.twilio_account_sid}:{settings.twilio_auth_token}".encode()
     ).decode()
-    assert media_host.requests == [("/ok.wav", f"Basic {expected}")]
+    assert auth._auth_header == f"Basic {expected}"
+    for elsewhere in (
+        "http://api.twilio.com/x.wav",
+        "https://127.0.0.1/x.wav",
+        "https://api.twilio.com.evil.example/x.wav",
+        "https://eviltwilio.com/x.wav",
+    ):
+        assert carrier_credentials(elsewhere, settings) is None, elsewhere
 
 
 async def test_a_host_not_on_the_list_gets_no_request(
@@ -123,6 +139,15 @@ async def test_a_redirect_to_a_foreign_host_is_not_followed(
     with pytest.raises(AudioError, match=r"recordings\.example\.net"):
         await fetch_recording(media_host.url("/elsewhere.wav"), settings=settings, **FAST)
     assert await fetch_recording(media_host.url("/moved.wav"), settings=settings, **FAST) == AUDIO
+    # Even to a host that is allowed too: a redirect stays on the host it came from.
+    settings.recording_hosts = "127.0.0.1,localhost"
+    REDIRECTS["/to-localhost.wav"] = media_host.url("/ok.wav").replace("127.0.0.1", "localhost")
+    try:
+        with pytest.raises(AudioError, match="another host"):
+            await fetch_recording(media_host.url("/to-localhost.wav"), settings=settings, **FAST)
+    finally:
+        del REDIRECTS["/to-localhost.wav"]
+    assert media_host.requests[-1][0] == "/to-localhost.wav"
 
 
 async def test_retries_while_the_recording_is_not_ready(

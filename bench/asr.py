@@ -100,15 +100,21 @@ def _ffmpeg(source: Path, out: Path, codec: list[str], band: list[str]) -> Path:
     return out
 
 
-def real_clips(folder: Path) -> list[Clip]:
-    """The shared recordings at 8 kHz, plain PCM and mu-law."""
+def real_clips(folder: Path, formats: str, languages: tuple[str, ...]) -> list[Clip]:
+    """The shared recordings at 8 kHz: plain PCM and mu-law (`both`), one of them, or
+    each file once in turn (`alternate`)."""
     if SHARED is None:
         print("no ../shared/data/speech here: real recordings skipped")
         return []
     clips = []
     with (SHARED / "manifest.csv").open(encoding="utf-8", newline="") as rows:
-        for row in csv.DictReader(rows):
-            for fmt in ("wav", "mulaw"):
+        for number, row in enumerate(csv.DictReader(rows)):
+            if row["lang"] not in languages:
+                continue
+            chosen = {"both": ("wav", "mulaw"), "wav": ("wav",), "mulaw": ("mulaw",)}.get(
+                formats, (("wav", "mulaw")[number % 2],)
+            )
+            for fmt in chosen:
                 out = folder / f"{row['file'].replace('/', '-')}.{fmt}.wav"
                 _ffmpeg(SHARED / row["file"], out, CODECS[fmt][0], PHONE_BAND)
                 language = "zh-CN" if row["lang"] == "zh" else "en-US"
@@ -209,6 +215,8 @@ def main() -> None:
     """Build the engines once, transcribe every clip with each, print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=("real", "espeak"), default=None)
+    parser.add_argument("--languages", default="en,zh", help="real recordings: en, zh or both")
+    parser.add_argument("--formats", choices=("both", "wav", "mulaw", "alternate"), default="both")
     parser.add_argument("--decodings", default="none", help="comma-separated: none,bank,hotwords")
     parser.add_argument("--no-sphinx", action="store_true", help="Whisper alone")
     args = parser.parse_args()
@@ -229,7 +237,7 @@ def main() -> None:
             engines["sphinx (stock)"] = lambda clip: (stock_sphinx(clip.path, clip.language), -1.0)
         clips = []
         if args.only in (None, "real"):
-            clips += real_clips(folder)
+            clips += real_clips(folder, args.formats, tuple(args.languages.split(",")))
         if args.only in (None, "espeak"):
             clips += espeak_clips(folder)
         run(clips, engines)

@@ -34,7 +34,7 @@ from sklearn.svm import LinearSVC
 
 from ivr.errors import InvalidInputError
 from ivr.nlu.encoder import BackgroundEncoding, EncoderHead, choose_head, fit_head, log_softmax
-from ivr.nlu.text import normalize, word_ngrams, words
+from ivr.nlu.text import normalize, pinyin_terms, word_ngrams, words
 from ivr.nlu.vectors import VECTOR_SETS, VECTORS_FILE, shipped_vectors
 
 # The word-piece vectors' scale when they are used (best of 1, 2, 3 on BANKING77 folds).
@@ -57,6 +57,7 @@ class TextClassifier:
         vector_weight: float | None = None,
         vectors: str = VECTORS_FILE,
         encoder: bool = True,
+        pinyin: bool = True,
     ) -> None:
         self.c = c
         self.calibration_folds = calibration_folds
@@ -66,6 +67,10 @@ class TextClassifier:
         # the best (`chosen_vector_weight`, `chosen_vectors`).
         self.vector_weight = vector_weight
         self.chosen_vector_weight = vector_weight or 0.0
+        # Toneless pinyin beside the characters (homophones misheard by speech recognition);
+        # `fit` adds the block only when the training texts hold Chinese.
+        self.pinyin = pinyin
+        self._pinyin_block = False
         # Which set of VECTOR_SETS the vector block reads (given, or chosen by `fit`).
         self.chosen_vectors = vectors
         # Whether `fit` (choosing vectors itself) may measure asking the sentence encoder.
@@ -86,6 +91,8 @@ class TextClassifier:
             analyzer="char_wb", ngram_range=(1, self.char_max), sublinear_tf=True, lowercase=False
         )
         blocks: list[tuple[str, Any]] = [("words", words), ("chars", chars)]
+        if self._pinyin_block:
+            blocks.append(("pinyin", TfidfVectorizer(analyzer=pinyin_terms, sublinear_tf=True)))
         if self.chosen_vector_weight > 0.0:
             blocks.append(("vectors", VectorBlock(self.chosen_vector_weight, self.chosen_vectors)))
         return FeatureUnion(blocks)
@@ -106,6 +113,7 @@ class TextClassifier:
         normalized = [normalize(t) for t in texts]
         truth = list(labels)
         self.head = None
+        self._pinyin_block = self.pinyin and any(pinyin_terms(t) for t in normalized)
         split = _split(truth, counts) if self.vector_weight is None else None
         encoding = (
             BackgroundEncoding(normalized, np.concatenate([split.train, split.held]))
@@ -171,7 +179,8 @@ class TextClassifier:
         embedded = {name: shipped_vectors(name).embed_many(sample) for name in VECTOR_SETS}
         english = bool(embedded[VECTORS_FILE].any())  # else no set knows a word here
         train_rows, held_rows = slice(0, len(split.train)), slice(len(split.train), len(rows))
-        features = FeatureUnion(self._new_features().transformer_list[:2])
+        blocks = self._new_features().transformer_list
+        features = FeatureUnion([b for b in blocks if not isinstance(b[1], VectorBlock)])
         seen = features.fit_transform(sample[train_rows])
         unseen = features.transform(sample[held_rows])
         truth = np.asarray(labels)
@@ -254,6 +263,8 @@ class TextClassifier:
     def describe(self) -> str:
         """What `fit` chose, in a line: the feature blocks and when the encoder is asked."""
         parts = ["word and character n-grams"]
+        if self._pinyin_block:
+            parts.append("toneless pinyin")
         if self.chosen_vector_weight > 0.0:
             parts.append(f"word-piece vectors ({self.chosen_vectors})")
         if self.head is not None:

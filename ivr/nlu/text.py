@@ -16,6 +16,7 @@ import unicodedata
 from functools import lru_cache
 
 import jieba
+from pypinyin import lazy_pinyin
 
 # A caller never says 10 kB in one turn; longer input is cut so latency stays flat.
 MAX_CHARS = 1000
@@ -24,7 +25,6 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _TOKEN = re.compile(f"[{_CJK}]+|[a-z0-9]+(?:'[a-z]+)?")
 _LETTER = re.compile(f"[a-z{_CJK}]")
-_DIGITS = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
 _CONTRACTIONS = (
     (re.compile(r"\bcan't\b"), "can not"),
@@ -78,8 +78,29 @@ def fold(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """The classifier's view of a text: `fold` plus every digit as 0."""
-    return _DIGITS.sub("0", fold(text))
+    """The classifier's view of a text: `fold`, every number in digits as 0, and one written
+    in Chinese words as 0 too (speech gives 两千 where a typed text has 2000)."""
+    return _CHINESE_NUMBER.sub(_number_as_zero, _NUMBER.sub("0", fold(text)))
+
+
+# A run of Chinese numerals that is a number: with a unit (十 百 千 万 亿) or two digits.
+_CHINESE_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千万亿]{2,}")
+# A number in digits, however long: 5000, 2,000 and 3.5 all read as 0.
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMERAL_UNITS = frozenset("十百千万亿")
+_NUMERAL_DIGITS = frozenset("零〇一二两三四五六七八九")
+# Numeral runs that are ordinary words: "by all means", "in case", "one by one".
+_NUMERAL_WORDS = frozenset({"千万", "万一", "一一", "十分", "一万"})
+
+
+def _number_as_zero(match: re.Match[str]) -> str:
+    # A numeral alone (三星, 第三) is left as a word; runs of two or more are judged.
+    run = match.group(0)
+    digits = sum(c in _NUMERAL_DIGITS for c in run)
+    is_number = run not in _NUMERAL_WORDS and (
+        digits >= 2 or (any(c in _NUMERAL_UNITS for c in run) and digits >= 1)
+    )
+    return "0" if is_number else run
 
 
 def has_language(text: str) -> bool:
@@ -95,6 +116,18 @@ def words(text: str) -> list[str]:
             out.extend(w for w in _segmenter().lcut(token, HMM=False) if w.strip())
         else:
             out.append(token)
+    return out
+
+
+def pinyin_terms(text: str) -> list[str]:
+    """Toneless pinyin of each Chinese run in a normalised text: syllables and syllable
+    pairs. Speech recognisers swap characters that sound alike (收取 for 首期, 心脏 for
+    新政); their pinyin stays close where the characters do not."""
+    out: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        syllables = lazy_pinyin(run)
+        out.extend(syllables)
+        out.extend(f"{a}_{b}" for a, b in itertools.pairwise(syllables))
     return out
 
 

@@ -24,7 +24,7 @@ from ivr.speech.models import VoiceCues
 log = logging.getLogger(__name__)
 
 # Bump when features or the learner change, so old caches are not loaded.
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCTUATION = re.compile(r"[^\w\u3400-\u9fff']+")
 # A keyword is a precise rule: it lifts its topic's probability by the bonus, and its

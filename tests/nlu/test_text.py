@@ -1,6 +1,15 @@
 """Folding and tokens: one form for both Chinese scripts, English contractions and digits."""
 
-from ivr.nlu.text import MAX_CHARS, fold, has_content, has_language, normalize, word_ngrams, words
+from ivr.nlu.text import (
+    MAX_CHARS,
+    fold,
+    has_content,
+    has_language,
+    normalize,
+    pinyin_terms,
+    word_ngrams,
+    words,
+)
 
 
 def test_traditional_characters_fold_to_simplified() -> None:
@@ -12,9 +21,21 @@ def test_contractions_and_case_fold() -> None:
     assert fold("I’m locked out") == "i am locked out"
 
 
-def test_digits_become_zero_only_in_normalize() -> None:
+def test_numbers_become_zero_only_in_normalize() -> None:
     assert fold("card 4521") == "card 4521"
-    assert normalize("card 4521") == "card 0000"
+    assert normalize("card 4521") == "card 0"
+    # Speech writes amounts in words, a typed text in digits: the classifier sees one form.
+    assert normalize("转账两千元") == normalize("转账2000元") == "转账0元"
+    assert normalize("二十万分") == normalize("200000分")
+    # Numerals that are words, or a single numeral, stay as they are.
+    for text in ("千万不要", "万一", "三星手机", "一下", "第三"):
+        assert normalize(text) == text
+
+
+def test_pinyin_terms_bring_homophones_together() -> None:
+    assert pinyin_terms(normalize("首期 hello")) == ["shou", "qi", "shou_qi"]
+    # 新政 (new policy) misheard as 心脏 (heart): the same toneless syllables.
+    assert set(pinyin_terms("新政")) & set(pinyin_terms("心正")) == {"xin", "zheng", "xin_zheng"}
 
 
 def test_chinese_is_segmented_without_spaces() -> None:

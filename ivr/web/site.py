@@ -21,7 +21,13 @@ from ivr.web.text import page_language, translate
 STATIC_DIR = Path(__file__).parent / "static"
 
 # Modules under ivr.web with a `router`; add yours here.
-PAGE_ROUTERS: tuple[str, ...] = ("ivr.web.signin", "ivr.web.live")
+PAGE_ROUTERS: tuple[str, ...] = (
+    "ivr.web.signin",
+    "ivr.web.live",
+    "ivr.web.console.pages",
+    "ivr.web.console.ringing",
+    "ivr.web.console.wrapup",
+)
 
 ROLE_TEXT = {"admin": "role_admin", "supervisor": "role_supervisor", "agent": "role_agent"}
 

@@ -51,7 +51,7 @@ async def test_lost_card_in_english_reaches_a_card_agent_then_the_survey(service
     assert record.errors == []
     dials = record.requests_to("/twilio/dial/done")
     assert len(dials) == 1 and dials[0].params["DialCallStatus"] == "completed"
-    assert "<Client>ana</Client>" in "".join(r.body for r in record.requests)
+    assert "<Identity>ana</Identity>" in "".join(r.body for r in record.requests)
     text = heard(record)
     assert "For English, press 1" in text
     assert "Thank you for your feedback" in text
@@ -84,7 +84,7 @@ async def test_mandarin_speech_is_understood_and_answered_in_mandarin(service: S
     assert all(h.voice == "Polly.Zhiyu" for h in says[2:]), [(h.voice, h.text) for h in says]
     gathers = [r.body for r in record.requests if "<Gather" in r.body][1:]
     assert gathers and all('language="cmn-Hans-CN"' in g or 'input="dtmf"' in g for g in gathers)
-    assert "<Client>bo</Client>" in "".join(r.body for r in record.requests)
+    assert "<Identity>bo</Identity>" in "".join(r.body for r in record.requests)
     ticket = await ticket_of(service, record, csat=4)
     assert ticket["language"] == "zh-CN"
     assert ticket["topic"] == "lost_stolen_card"
@@ -117,7 +117,7 @@ async def test_an_agent_who_does_not_answer_is_skipped_for_the_next(service: Ser
     statuses = [r.params["DialCallStatus"] for r in record.requests_to("/twilio/dial/done")]
     assert statuses == ["no-answer", "completed"]
     bodies = "".join(r.body for r in record.requests)
-    assert "<Client>first</Client>" in bodies and "<Client>second</Client>" in bodies
+    assert "<Identity>first</Identity>" in bodies and "<Identity>second</Identity>" in bodies
     async with service.api() as api:
         first = (await api.get("/api/agents")).json()
     states = {a["agent"]["id"]: a["status"]["state"] for a in first}
@@ -130,7 +130,7 @@ async def test_star_repeats_and_zero_asks_for_an_agent(service: Service) -> None
     assert record.errors == []
     menus = [r for r in record.requests if "node=main_menu" in r.url]
     assert len(menus) >= 2
-    assert "<Client>gen</Client>" in "".join(r.body for r in record.requests)
+    assert "<Identity>gen</Identity>" in "".join(r.body for r in record.requests)
 
 
 async def test_silence_three_times_reaches_an_agent_never_dead_air(service: Service) -> None:
@@ -140,7 +140,7 @@ async def test_silence_three_times_reaches_an_agent_never_dead_air(service: Serv
     )
     assert record.errors == []
     assert heard(record).count("We did not hear a choice") >= 2
-    assert "<Client>gen</Client>" in "".join(r.body for r in record.requests)
+    assert "<Identity>gen</Identity>" in "".join(r.body for r in record.requests)
 
 
 async def test_after_hours_a_caller_can_leave_a_callback_request(service: Service) -> None:
@@ -360,7 +360,7 @@ async def test_a_call_moves_between_two_server_processes(service: Service) -> No
         )
         record = await carrier.place_call([Press("1"), Press("3"), Press("5")])
     assert record.errors == []
-    assert "<Client>ana</Client>" in "".join(r.body for r in record.requests)
+    assert "<Identity>ana</Identity>" in "".join(r.body for r in record.requests)
     await ticket_of(service, record, csat=5)
 
 
@@ -372,7 +372,7 @@ async def test_an_angry_caller_is_calmed_and_reaches_an_agent_who_can_de_escalat
     words = "This is ridiculous, I am furious, you charged me twice and I want a manager now"
     record = await service.carrier().place_call([Press("1"), Say(words), Press("2")])
     assert record.errors == []
-    assert "<Client>senior</Client>" in "".join(r.body for r in record.requests)
+    assert "<Identity>senior</Identity>" in "".join(r.body for r in record.requests)
     assert "We understand how important this is to you" in record.transcript
     ticket = await ticket_of(service, record, csat=2)
     assert ticket["emotion"] == "angry" and ticket["emotion_intensity"] > 0.4
@@ -388,4 +388,4 @@ async def test_a_waiting_caller_we_lost_track_of_leaves_the_queue_and_is_routed_
     assert wait.status_code == 200 and "<Leave" in wait.text
     done = await _post(service, "/twilio/queue/done", {**_call(sid), "QueueResult": "leave"})
     assert done.status_code == 200
-    assert "<Say" in done.text and "<Client>gen</Client>" in done.text
+    assert "<Say" in done.text and "<Identity>gen</Identity>" in done.text

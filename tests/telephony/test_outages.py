@@ -65,7 +65,7 @@ async def test_with_the_ticket_store_down_calls_go_on_and_their_tickets_follow(
     assert down.json()["failed"] == ["tickets"]
     record = await pg_service.carrier().place_call([Press("1"), Press("3"), Press("5")])
     assert record.errors == []
-    assert "<Client>ana</Client>" in "".join(r.body for r in record.requests)
+    assert "<Identity>ana</Identity>" in "".join(r.body for r in record.requests)
 
     await asyncio.sleep(1.0)  # the persister meets the outage and backs off
     _allow_connections(database, True)

@@ -25,7 +25,7 @@ async def test_a_caller_describing_a_lost_card_reaches_the_card_team(service: Se
     )
     assert record.errors == []
     assert "One moment" in record.transcript or "one moment" in record.transcript
-    assert "<Client>cara</Client>" in "".join(r.body for r in record.requests)
+    assert "<Identity>cara</Identity>" in "".join(r.body for r in record.requests)
     ticket = await ticket_of(service, record, csat=4)
     assert ticket["topic"] == "lost_stolen_card"
     kinds = [e["type"] for e in ticket["events"]]
@@ -44,7 +44,7 @@ async def test_past_the_deadline_the_caller_is_routed_and_the_transcript_follows
     with RecordingServer(account_sid=DEFAULT_ACCOUNT_SID) as recordings:
         record = await service.carrier(recordings=recordings).place_call(steps)
         assert record.errors == []
-        assert "<Client>gus</Client>" in "".join(r.body for r in record.requests)
+        assert "<Identity>gus</Identity>" in "".join(r.body for r in record.requests)
         late = await ticket_of(service, record, csat=3, ended=True)
         for _ in range(50):
             kinds = [e["type"] for e in late["events"]]

@@ -41,7 +41,7 @@ async def test_each_menu_branch_reaches_an_agent_with_its_topic(
     steps: list[Step] = [Press(LANGUAGES[language]), *(Press(k) for k in keys), Press("5")]
     record = await service.carrier().place_call(steps, language=language)
     assert record.errors == [], name
-    assert "<Client>all</Client>" in "".join(r.body for r in record.requests), record.transcript
+    assert "<Identity>all</Identity>" in "".join(r.body for r in record.requests), record.transcript
     voices = {h.voice for h in record.heard if h.kind == "say"}
     expected = "Polly.Zhiyu" if language == "zh-CN" else "Polly.Joanna"
     assert expected in voices
@@ -98,7 +98,7 @@ async def test_after_hours_a_lost_card_still_reaches_the_card_team(
     record = await service.carrier().place_call(
         [Press(LANGUAGES[language]), Press("1"), Press("5")], language=language
     )
-    assert "<Client>all</Client>" in "".join(r.body for r in record.requests)
+    assert "<Identity>all</Identity>" in "".join(r.body for r in record.requests)
     ticket = await ticket_of(service, record, csat=5)
     assert ticket["topic"] == "lost_stolen_card"
 

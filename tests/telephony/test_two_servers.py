@@ -151,7 +151,9 @@ async def test_200_callers_50_agents_two_processes_nobody_double_booked(
         calls = [Call(client, servers, first=n) for n in range(200)]
         answers = await asyncio.gather(*(c.ring_for_accounts() for c in calls))
 
-        dialled = [m.group(1) for a in answers if (m := re.search(r"<Client>([^<]+)</Client>", a))]
+        dialled = [
+            m.group(1) for a in answers if (m := re.search(r"<Identity>([^<]+)</Identity>", a))
+        ]
         queued = [a for a in answers if "<Enqueue" in a]
         assert len(dialled) + len(queued) == 200, [a for a in answers if a not in queued][:3]
         assert len(dialled) == 50

@@ -26,6 +26,7 @@ class Web:
     client: httpx.AsyncClient
     store: TicketStore
     tokens: dict[str, str]
+    settings: Settings
 
     async def sign_in(self, role: str, *, next_path: str = "") -> httpx.Response:
         """Sign in through the form, as a browser does (the CSRF cookie and field included)."""
@@ -81,5 +82,5 @@ async def web(settings: Settings, redis: aioredis.Redis, keys: Keys) -> AsyncIte
     async with httpx.AsyncClient(
         transport=transport, base_url="http://testserver", headers={"Accept": "text/html"}
     ) as client:
-        yield Web(client, store, tokens)
+        yield Web(client, store, tokens, settings)
     await store.close()

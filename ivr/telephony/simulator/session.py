@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 
 from ivr.errors import IvrError
 from ivr.telephony.simulator import twiml
+from ivr.telephony.simulator.agent_console import ring_console
 from ivr.telephony.simulator.call_setup import (
     APPLICATION_ERROR,
     PLAY_SECONDS,
@@ -329,9 +330,26 @@ class CallSession:
 
     async def _dial(self, doc_url: str, dial: twiml.Dial) -> Jump | None:
         parties = ", ".join(f"{t.kind}:{t.address}" for t in dial.targets)
-        outcome = await self._input.at_dial(dial) or self._setup.default_agent
+        scripted = await self._input.at_dial(dial)
+        client = next((t for t in dial.targets if t.kind == "client"), None)
         params = {"DialCallSid": new_sid("CA")}
-        if isinstance(outcome, AgentAnswers):
+        console = None
+        if scripted is None and client is not None:
+            console = await ring_console(
+                self._webhooks,
+                doc_url=doc_url,
+                call_sid=self.record.call_sid,
+                target=client,
+                dial=dial,
+            )
+        outcome = scripted or self._setup.default_agent
+        if console is not None:
+            self.note(f"dialling {parties}: the agent's console says {console.status}")
+            await self.advance(console.seconds)
+            params |= {"DialCallStatus": console.status, "DialBridged": "false"}
+            if console.status == "completed":
+                params |= {"DialCallDuration": str(int(console.seconds)), "DialBridged": "true"}
+        elif isinstance(outcome, AgentAnswers):
             talk = min(outcome.seconds, dial.time_limit)
             self.note(f"dialling {parties}: answered, talking {talk:g}s")
             await self.advance(2.0 + talk)

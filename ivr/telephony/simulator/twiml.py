@@ -102,6 +102,8 @@ class DialTarget:
 
     kind: str
     address: str
+    # <Client><Parameter name value/>: custom parameters the called client receives
+    parameters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -278,8 +280,7 @@ def _dial(element: ET.Element) -> Dial:
         kind = _DIAL_NOUNS.get(child.tag)
         if kind is None:
             raise TwimlError(f"<Dial> may not hold <{child.tag}>")
-        # <Client> may carry <Identity>; its text is then the address.
-        targets.append(DialTarget(kind=kind, address=_text(child)))
+        targets.append(_dial_target(kind, child))
     if not targets:
         raise TwimlError("<Dial> names no one to call")
     return Dial(
@@ -290,6 +291,20 @@ def _dial(element: ET.Element) -> Dial:
         time_limit=_number(element, "timeLimit", 14400.0),
         caller_id=element.get("callerId", ""),
     )
+
+
+def _dial_target(kind: str, element: ET.Element) -> DialTarget:
+    """One noun of `<Dial>`; a `<Client>` may name its `<Identity>` and carry `<Parameter>`s."""
+    identity = element.find("Identity")
+    if kind != "client" or (identity is None and element.find("Parameter") is None):
+        return DialTarget(kind=kind, address=_text(element))
+    parameters = tuple(
+        (p.get("name", ""), p.get("value", ""))
+        for p in element.findall("Parameter")
+        if p.get("name")
+    )
+    address = _text(identity) if identity is not None else (element.text or "").strip()
+    return DialTarget(kind=kind, address=address, parameters=parameters)
 
 
 def _reject(element: ET.Element) -> Reject:

@@ -1,0 +1,148 @@
+"""The console's parts without a browser: coaching, the pop, callbacks, ringing, the softphone."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.calls.state import CallState
+from ivr.errors import InvalidInputError
+from ivr.ids import Emotion, Language, Topic
+from ivr.prompts.lint import forbidden_phrases
+from ivr.telephony import twiml
+from ivr.telephony.simulator.twiml import Dial, parse_twiml
+from ivr.telephony.simulator.webhooks import sign
+from ivr.tickets.views import CustomerHistory, CustomerSummary, TicketView
+from ivr.web.console.coaching import CALMING_STEPS, coaching
+from ivr.web.console.pop import history_of, screen_pop
+from ivr.web.console.wrapup import check_callback
+from tests.web.conftest import Web
+
+CALL_SID = "CA" + "1" * 32
+API_SECRET = "api-secret-0123456789abcdef0123456789abcdef"
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_the_coaching_says_what_the_linter_prefers_and_names_what_it_forbids(
+    language: Language,
+) -> None:
+    guide = coaching(language)
+    assert (
+        [s.id for s in guide.calming]
+        == list(CALMING_STEPS)
+        == [
+            "listen",
+            "judge",
+            "explain",
+            "record",
+        ]
+    )
+    for phrasing in guide.service_language:
+        assert forbidden_phrases(phrasing.avoid), phrasing.avoid
+        assert forbidden_phrases(phrasing.say) == [], phrasing.say
+    assert set(guide.urgent) == {Topic.LOST_STOLEN_CARD, Topic.FRAUD_DISPUTE}
+
+
+def ticket(ident: str, *, topic: str, status: str, at: float) -> TicketView:
+    return TicketView(
+        id=ident, call_sid="CA0", topic=topic, status=status, created_at=at, updated_at=at
+    )
+
+
+def test_the_pop_redacts_what_the_caller_said_and_explains_the_history() -> None:
+    now = time.time()
+    state = CallState(
+        call_sid=CALL_SID,
+        caller="+8613800138000",
+        language=Language.ZH_CN,
+        topic=Topic.FRAUD_DISPUTE,
+        topic_confidence=0.913,
+        emotion=Emotion.ANGRY,
+        emotion_intensity=0.8,
+        utterances=["我的卡号是4111 1111 1111 1111，被盗刷了"],
+        path=["main/language", "main/main_menu"],
+        started_at=now - 40,
+    )
+    history = CustomerHistory(
+        phone=state.caller,
+        calls=2,
+        tickets=[
+            ticket("TKnow", topic="fraud_dispute", status="open", at=now),
+            ticket("TKold", topic="complaint", status="open", at=now - 3600),
+        ],
+    )
+    summary = CustomerSummary(caller=state.caller, repeat_caller=True, last_agent_id="bo")
+    pop = screen_pop(
+        state,
+        ticket_id="TKnow",
+        routed_at=now,
+        events=[],
+        history=history_of(history, summary, [], this_ticket="TKnow"),
+    )
+    assert "4111" not in pop.transcript[0] and "被盗刷了" in pop.transcript[0]
+    assert [t.id for t in pop.history.previous] == ["TKold"]
+    assert pop.history.open_complaint and pop.history.repeat_caller
+    assert pop.history.last_agent == "bo"
+    assert pop.calm and pop.urgent
+    assert pop.waiting_since == now - 40
+
+
+def test_a_callback_must_lie_ahead_and_within_the_manuals_week() -> None:
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    days = 7.0
+    assert check_callback(None, now=now.timestamp(), days=days) is None
+    tomorrow = now + timedelta(days=1)
+    assert check_callback(tomorrow, now=now.timestamp(), days=days) == tomorrow.timestamp()
+    with pytest.raises(InvalidInputError, match="passed"):
+        check_callback(now - timedelta(hours=1), now=now.timestamp(), days=days)
+    with pytest.raises(InvalidInputError, match="within 7 days"):
+        check_callback(now + timedelta(days=8), now=now.timestamp(), days=days)
+
+
+def test_our_dial_names_the_client_and_carries_the_ticket_and_the_simulator_reads_both() -> None:
+    response = VoiceResponse()
+    twiml.dial(response, endpoint="client", agent_id="amy", url="https://b/dial", ticket="TK1")
+    assert "<Client><Identity>amy</Identity>" in twiml.render(response)
+    [dial] = parse_twiml(twiml.render(response))
+    assert isinstance(dial, Dial)
+    assert dial.targets[0].address == "amy"
+    assert dial.targets[0].parameters == (("ticket", "TK1"),)
+
+
+async def test_the_console_is_for_agents_only(web: Web) -> None:
+    await web.sign_in("supervisor")
+    page = await web.client.get("/console")
+    assert page.status_code == 403 and "for an agent" in page.text
+    assert 'id="console"' not in page.text
+
+
+async def test_the_simulator_rings_no_console_when_none_is_open(web: Web) -> None:
+    url = "http://testserver/sim/console/ring"
+    params = {"CallSid": CALL_SID, "Identity": "amy", "Wait": "1"}
+    forged = await web.client.post(url, data=params, headers={"X-Twilio-Signature": "x"})
+    assert forged.status_code == 403
+    token = "test-auth-token-0123456789abcdef"
+    signed = await web.client.post(
+        url, data=params, headers={"X-Twilio-Signature": sign(token, url, params)}
+    )
+    assert signed.status_code == 200 and signed.json() == {"console": False}
+
+
+async def test_the_softphone_token_registers_the_agents_identity(web: Web) -> None:
+    await web.sign_in("agent")
+    assert (await web.client.get("/console/softphone-token")).json() == {"softphone": False}
+    settings = web.settings
+    settings.twilio_api_key = "SK" + "2" * 32
+    settings.twilio_api_secret = API_SECRET
+    settings.twilio_twiml_app_sid = "AP" + "3" * 32
+    grant = (await web.client.get("/console/softphone-token")).json()
+    claims = jwt.decode(
+        grant["token"], "api-secret-0123456789abcdef0123456789abcdef", algorithms=["HS256"]
+    )
+    assert claims["grants"]["identity"] == "amy"
+    assert claims["grants"]["voice"]["incoming"] == {"allow": True}
+    assert claims["iss"] == settings.twilio_api_key

@@ -81,12 +81,6 @@ def settings(tmp_path: Path, redis_prefix: str, whisper_model_dir: Path) -> Sett
     )
 
 
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Trained models shared by every service in the session (telephony, pages)."""
-    return tmp_path_factory.mktemp("model-cache")
-
-
 def _pg_reachable() -> bool:
     import socket
 

@@ -71,7 +71,7 @@ async def test_a_mandarin_description_is_recorded_and_routes_the_caller(
     )
     assert record.errors == []
     asked = "".join(r.body for r in record.requests)
-    assert "<Record" in asked and "<Client>bo</Client>" in asked
+    assert "<Record" in asked and "<Identity>bo</Identity>" in asked
     ticket = await ticket_of(service, record, csat=5)
     assert ticket["topic"] == "digital_banking"
     heard = next(e for e in ticket["events"] if e["type"] == "speech.transcribed")

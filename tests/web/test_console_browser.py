@@ -7,7 +7,9 @@ Chromium for the module; the caller is the simulator `ivr call`, over HTTP.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +23,11 @@ from tests.web.live_server import LiveService, chromium, live_service
 
 pytestmark = pytest.mark.browser
 
+# The README's screenshots are refreshed with IVR_SCREENSHOTS=1; otherwise they go to a
+# temporary folder, so a test run leaves the checkout clean.
 SHOTS = PROJECT_DIR / "docs" / "screenshots"
+if not os.environ.get("IVR_SCREENSHOTS"):
+    SHOTS = Path(tempfile.mkdtemp(prefix="console-shots-"))
 CALLER = "+8613800138000"
 ANGRY_MANDARIN = "你们又乱扣我的钱，我的卡被盗刷了，气死我了，马上给我处理"
 NOTES = "Caller read out card 4111 1111 1111 1111 <script>window.pwned = 1</script>"
@@ -96,8 +102,11 @@ def test_an_angry_mandarin_repeat_caller_rings_pops_is_coached_and_wrapped_up(
     expect(guide.locator(".calming .calm-step")).to_have_count(4)
     amy.screenshot(path=SHOTS / "console-ringing.png")
 
-    amy.click("#answer")
+    # The keyboard is enough: the ringing call takes the focus, Enter answers it.
+    expect(amy.locator("#answer")).to_be_focused()
+    amy.keyboard.press("Enter")
     expect(amy.locator("#phone-talking")).to_be_visible()
+    expect(amy.locator("#notes")).to_be_focused()
     for box in guide.locator(".calming .calm-step").all():
         box.check()
     amy.fill("#notes", NOTES)
@@ -159,6 +168,12 @@ def test_an_angry_mandarin_repeat_caller_rings_pops_is_coached_and_wrapped_up(
     assert amy.evaluate("window.pwned") is None
     amy.locator("#work").scroll_into_view_if_needed()
     amy.screenshot(path=SHOTS / "console-my-work.png", full_page=True)
+
+    # On a tablet the desk stacks: nothing wider than the screen.
+    amy.set_viewport_size({"width": 820, "height": 1180})
+    assert amy.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    amy.set_viewport_size({"width": 1280, "height": 800})
+    assert amy.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_a_call_amy_lets_ring_out_goes_to_the_next_agent(service: LiveService, amy: Page) -> None:

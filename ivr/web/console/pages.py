@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel
 
 from ivr.api.deps import KeysDep, RedisDep, RouterDep, SettingsDep, TicketStoreDep
+from ivr.errors import NotFoundError
 from ivr.ids import AgentState, Language
 from ivr.keys import Keys
 from ivr.tickets.customers import customer_summary
@@ -133,13 +134,17 @@ async def console_live(
         await redis.set(keys.console_online(agent_id), "1", ex=ONLINE_SECONDS)
 
     async def frames() -> AsyncIterator[str]:
-        status = await routing.get_agent(agent_id)
+        try:
+            view = await routing.get_agent(agent_id)
+            status, since = view.status.state.value, view.status.since
+        except NotFoundError:  # a token for an agent not (or no longer) on the roster
+            status, since = AgentState.OFFLINE.value, None
         talking = await redis.get(keys.console_call(agent_id))
         yield frame(
             "state",
             {
-                "status": status.status.state.value,
-                "since": status.status.since,
+                "status": status,
+                "since": since,
                 "talking": json.loads(talking)["call_sid"] if talking else None,
             },
         )

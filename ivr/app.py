@@ -84,6 +84,11 @@ def _add_routes(app: FastAPI) -> None:
         return JSONResponse(body, status_code=503 if failed else 200)
 
 
+def invalid_input_error(message: str, field: str | None) -> dict[str, Any]:
+    """One entry of a 422 `detail` list, as FastAPI writes its own validation errors."""
+    return {"loc": ["body", field] if field else ["body"], "msg": message, "type": "value_error"}
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     def json_error(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
         async def handle(request: Request, exc: Exception) -> JSONResponse:
@@ -95,7 +100,16 @@ def _add_error_handlers(app: FastAPI) -> None:
 
         return handle
 
+    async def invalid_input(request: Request, exc: Exception) -> JSONResponse:
+        # 422 has one shape across the API (OpenAPI's HTTPValidationError): a list of
+        # errors with loc/msg/type; `field` stays beside it for older clients.
+        field = getattr(exc, "field", None)
+        body: dict[str, Any] = {"detail": [invalid_input_error(str(exc), field)]}
+        if field:
+            body["field"] = field
+        return JSONResponse(body, status_code=422)
+
     app.add_exception_handler(NotFoundError, json_error(404))
-    app.add_exception_handler(InvalidInputError, json_error(422))
+    app.add_exception_handler(InvalidInputError, invalid_input)
     app.add_exception_handler(ConflictError, json_error(409))
     app.add_exception_handler(IvrError, json_error(400))

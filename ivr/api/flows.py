@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from ivr.api.auth import AdminDep, AdminOrSupervisorDep
 from ivr.api.deps import FlowCatalogDep, KeysDep, RedisDep
 from ivr.errors import NotFoundError
+from ivr.flows.loader import FlowError
 
 router = APIRouter(prefix="/api/flows", tags=["flows"])
 
@@ -26,6 +27,12 @@ class FlowSummary(BaseModel):
     description: str
     start: str
     nodes: int
+
+
+class FlowProblems(BaseModel):
+    """Why a flow was refused: every problem, each with file, flow, node and line."""
+
+    detail: list[FlowError]
 
 
 class FlowSaved(BaseModel):
@@ -71,7 +78,7 @@ async def get_flow(
     openapi_extra={
         "requestBody": {"content": {YAML_TYPE: {"schema": {"type": "string"}}}, "required": True}
     },
-    responses={422: {"description": "every problem, each with file, flow, node and line"}},
+    responses={422: {"model": FlowProblems, "description": "every problem, each with its place"}},
 )
 async def put_flow(
     name: str,

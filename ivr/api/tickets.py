@@ -45,7 +45,13 @@ def parse_when(value: str | None, *, field: str) -> float | None:
     except ValueError:
         raise HTTPException(
             422,
-            detail=[{"loc": ["query", field], "msg": "expected an ISO 8601 date or date-time"}],
+            detail=[
+                {
+                    "loc": ["query", field],
+                    "msg": "expected an ISO 8601 date or date-time",
+                    "type": "value_error",
+                }
+            ],
         ) from None
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
@@ -131,7 +137,9 @@ def _parse_patch(body: bytes) -> TicketPatch:
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise HTTPException(
             422,
-            detail=[{"loc": ["body"], "msg": "the body must be a JSON object"}],
+            detail=[
+                {"loc": ["body"], "msg": "the body must be a JSON object", "type": "type_error"}
+            ],
         ) from None
     except RecursionError:
         # Thousands of nested brackets exhaust the parser's stack; no patch nests.
@@ -144,7 +152,9 @@ def _parse_patch(body: bytes) -> TicketPatch:
     if not isinstance(document, dict):
         raise HTTPException(
             422,
-            detail=[{"loc": ["body"], "msg": "the body must be a JSON object"}],
+            detail=[
+                {"loc": ["body"], "msg": "the body must be a JSON object", "type": "type_error"}
+            ],
         )
     try:
         return TicketPatch.model_validate(document)
@@ -197,7 +207,9 @@ async def patch_ticket(
     except NotFoundError as exc:
         raise _not_found(exc) from None
     except InvalidInputError as exc:
-        raise HTTPException(422, detail=str(exc)) from None
+        loc = ["body", exc.field] if exc.field else ["body"]
+        detail = [{"loc": loc, "msg": str(exc), "type": "value_error"}]
+        raise HTTPException(422, detail=detail) from None
     if ticket.caller:
         # Resolving a complaint changes what routing knows of the caller.
         summaries = await store.customer_summaries({ticket.caller})

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ivr.api.auth import Principal, Role, TokenLookup, hash_token
 from ivr.api.deps import SettingsDep, TicketStoreDep
 from ivr.ids import Language
-from ivr.web.guard import CsrfFailed, SessionStoreDep, SignedInWrite, csrf_matches
+from ivr.web.guard import CsrfFailed, SessionStoreDep, SignedIn, SignedInWrite, csrf_matches
 from ivr.web.sessions import SESSION_COOKIE
 from ivr.web.templating import render
 from ivr.web.text import LANG_COOKIE
@@ -121,6 +121,12 @@ async def signout(
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.get("/session")
+async def who_am_i(session: SignedIn) -> dict[str, str | None]:
+    """Whether this browser is still signed in (401 when not), and as whom."""
+    return {"role": session.role.value, "agent_id": session.agent_id}
 
 
 @router.get("/lang")

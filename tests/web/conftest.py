@@ -15,6 +15,8 @@ from fastapi.responses import HTMLResponse
 from ivr.api.auth import Role
 from ivr.config import Settings
 from ivr.keys import Keys
+from ivr.routing.policy import load_policy
+from ivr.routing.router import Router
 from ivr.tickets.store import TicketStore
 from ivr.web.guard import AgentPage, AgentWrite, SupervisorPage
 from ivr.web.site import add_pages
@@ -73,6 +75,8 @@ async def web(settings: Settings, redis: aioredis.Redis, keys: Keys) -> AsyncIte
         keys,
         store,
     )
+    policy = load_policy(settings.routing_dir / "policy.yaml")
+    app.state.router = Router(redis=redis, keys=keys, policy=policy)
     tokens = {
         "admin": settings.admin_token,
         "supervisor": (await store.create_token(Role.SUPERVISOR))[0],

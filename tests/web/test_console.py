@@ -146,3 +146,11 @@ async def test_the_softphone_token_registers_the_agents_identity(web: Web) -> No
     assert claims["grants"]["identity"] == "amy"
     assert claims["grants"]["voice"]["incoming"] == {"allow": True}
     assert claims["iss"] == settings.twilio_api_key
+
+
+async def test_the_console_speaks_the_agents_chosen_language(web: Web) -> None:
+    await web.sign_in("agent")
+    await web.client.get("/lang", params={"to": "zh-CN", "next": "/console"})
+    page = await web.client.get("/console")
+    assert page.status_code == 200
+    assert 'lang="zh-CN"' in page.text and "坐席工作台" in page.text and "接听" in page.text

@@ -30,6 +30,7 @@ if not os.environ.get("IVR_SCREENSHOTS"):
     SHOTS = Path(tempfile.mkdtemp(prefix="console-shots-"))
 CALLER = "+8613800138000"
 ANGRY_MANDARIN = "你们又乱扣我的钱，我的卡被盗刷了，气死我了，马上给我处理"
+BROWSER_ERRORS: list[str] = []  # what the page's console reported as errors (CSP, scripts)
 NOTES = "Caller read out card 4111 1111 1111 1111 <script>window.pwned = 1</script>"
 
 
@@ -57,6 +58,7 @@ def amy(service: LiveService, browser: Browser, amy_token: str) -> Iterator[Page
     token = amy_token
     context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=service.url)
     page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and BROWSER_ERRORS.append(m.text))
     page.goto("/console")
     expect(page).to_have_url(re.compile(r"/signin\?next=/console$"))
     page.screenshot(path=SHOTS / "console-sign-in.png")
@@ -168,6 +170,9 @@ def test_an_angry_mandarin_repeat_caller_rings_pops_is_coached_and_wrapped_up(
     assert amy.evaluate("window.pwned") is None
     amy.locator("#work").scroll_into_view_if_needed()
     amy.screenshot(path=SHOTS / "console-my-work.png", full_page=True)
+
+    # No script or style was refused by the Content-Security-Policy, and no script failed.
+    assert not [e for e in BROWSER_ERRORS if "Content Security Policy" in e or "Uncaught" in e]
 
     # On a tablet the desk stacks: nothing wider than the screen.
     amy.set_viewport_size({"width": 820, "height": 1180})

@@ -101,3 +101,13 @@ async def test_the_language_choice_is_remembered(web: Web) -> None:
     assert chosen.status_code == 303
     page = await web.client.get("/signin")
     assert 'lang="zh-CN"' in page.text and "登录热线工作台" in page.text
+
+
+async def test_a_page_script_can_ask_whether_it_is_still_signed_in(
+    web: Web, redis: aioredis.Redis, keys: Keys
+) -> None:
+    await web.sign_in("agent")
+    assert (await web.client.get("/session")).json() == {"role": "agent", "agent_id": "amy"}
+    await redis.delete(keys.web_session(web.client.cookies[SESSION_COOKIE]))
+    gone = await web.client.get("/session", headers={"Accept": "application/json"})
+    assert gone.status_code == 401

@@ -8,7 +8,12 @@ window.IvrLive = {
     const source = new EventSource(url);
     const show = (state) => { if (statusElement) { statusElement.dataset.state = state; } };
     source.onopen = () => show("open");
-    source.onerror = () => show("closed");
+    source.onerror = async () => {
+      show("closed");
+      // The browser retries by itself; an ended session will not come back, so sign in.
+      const probe = await fetch("/session", {credentials: "same-origin", headers: {Accept: "application/json"}});
+      if (probe.status === 401) { source.close(); IvrLive.signIn(); }
+    };
     for (const [name, handle] of Object.entries(handlers)) {
       source.addEventListener(name, (message) => handle(JSON.parse(message.data), message.lastEventId));
     }
@@ -28,11 +33,13 @@ window.IvrLive = {
       credentials: "same-origin",
     });
     if (response.status === 401) {
-      const where = (await response.json()).signin || "/signin?expired=1";
-      const back = encodeURIComponent(location.pathname);
-      location.assign(where.replace(/next=[^&]*/, "next=" + back));
+      this.signIn();
       throw new Error("signed out");
     }
     return response;
+  },
+  // Off to sign-in, and back to this page afterwards (pages keep their drafts themselves).
+  signIn() {
+    location.assign("/signin?next=" + encodeURIComponent(location.pathname) + "&expired=1");
   },
 };

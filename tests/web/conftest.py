@@ -29,6 +29,7 @@ class Web:
     store: TicketStore
     tokens: dict[str, str]
     settings: Settings
+    app: FastAPI
 
     async def sign_in(self, role: str, *, next_path: str = "") -> httpx.Response:
         """Sign in through the form, as a browser does (the CSRF cookie and field included)."""
@@ -86,5 +87,5 @@ async def web(settings: Settings, redis: aioredis.Redis, keys: Keys) -> AsyncIte
     async with httpx.AsyncClient(
         transport=transport, base_url="http://testserver", headers={"Accept": "text/html"}
     ) as client:
-        yield Web(client, store, tokens, settings)
+        yield Web(client, store, tokens, settings, app)
     await store.close()

@@ -5,17 +5,21 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import jwt
 import pytest
+import redis.asyncio as aioredis
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.state import CallState
 from ivr.errors import InvalidInputError
 from ivr.ids import Emotion, Language, Topic
+from ivr.keys import Keys
 from ivr.prompts.lint import forbidden_phrases
 from ivr.telephony import twiml
-from ivr.telephony.simulator.twiml import Dial, parse_twiml
-from ivr.telephony.simulator.webhooks import sign
+from ivr.telephony.simulator.agent_console import ring_console
+from ivr.telephony.simulator.twiml import Dial, DialTarget, parse_twiml
+from ivr.telephony.simulator.webhooks import Webhooks, sign
 from ivr.tickets.views import CustomerHistory, CustomerSummary, TicketView
 from ivr.web.console.coaching import CALMING_STEPS, coaching
 from ivr.web.console.pop import history_of, screen_pop
@@ -154,3 +158,50 @@ async def test_the_console_speaks_the_agents_chosen_language(web: Web) -> None:
     page = await web.client.get("/console")
     assert page.status_code == 200
     assert 'lang="zh-CN"' in page.text and "坐席工作台" in page.text and "接听" in page.text
+
+
+@pytest.mark.parametrize(
+    ("pressed", "status"), [(["decline"], "busy"), (["answer", "end"], "completed")]
+)
+async def test_the_dial_outcome_follows_what_the_agent_did_on_the_console(
+    web: Web, redis: aioredis.Redis, keys: Keys, pressed: list[str], status: str
+) -> None:
+    # Amy's console is open and she has already pressed her buttons (the simulator's
+    # requests find them waiting, as when she is quicker than the carrier).
+    await redis.set(keys.console_online("amy"), "1", ex=30)
+    await redis.rpush(keys.console_ring(CALL_SID), *pressed)
+    hooks = Webhooks(
+        auth_token="test-auth-token-0123456789abcdef",
+        transports=[httpx.ASGITransport(app=web.app)],
+    )
+    dial = Dial(targets=(DialTarget(kind="client", address="amy"),), timeout=5)
+    try:
+        answer = await ring_console(
+            hooks,
+            doc_url="http://testserver/twilio/voice",
+            call_sid=CALL_SID,
+            target=dial.targets[0],
+            dial=dial,
+        )
+    finally:
+        await hooks.aclose()
+    assert answer is not None and answer.status == status
+
+
+async def test_without_a_console_the_simulators_own_agent_takes_the_call(web: Web) -> None:
+    hooks = Webhooks(
+        auth_token="test-auth-token-0123456789abcdef",
+        transports=[httpx.ASGITransport(app=web.app)],
+    )
+    dial = Dial(targets=(DialTarget(kind="client", address="amy"),), timeout=5)
+    try:
+        answer = await ring_console(
+            hooks,
+            doc_url="http://testserver/",
+            call_sid=CALL_SID,
+            target=dial.targets[0],
+            dial=dial,
+        )
+    finally:
+        await hooks.aclose()
+    assert answer is None

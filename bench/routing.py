@@ -26,6 +26,7 @@ import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
 from ivr.config import PROJECT_DIR
+from ivr.events import EventLog
 from ivr.ids import Emotion, Language, Topic
 from ivr.keys import Keys
 from ivr.routing.index import AgentIndex
@@ -33,7 +34,6 @@ from ivr.routing.models import Agent, RoutingRequest
 from ivr.routing.policy import STRATEGIES, load_policy
 from ivr.routing.router import Router
 from ivr.routing.scoring import agent_pools, pool_id
-from ivr.tickets.stream import EventLog
 
 AGENTS = 10_000
 SKILLS = [f"skill{i:02d}" for i in range(30)]

@@ -28,12 +28,11 @@ import redis.asyncio as aioredis
 import sqlalchemy as sa
 from sqlalchemy import insert
 
+from ivr.events import CallEvent, EventLog, event_id
 from ivr.keys import Keys
-from ivr.tickets.events import CallEvent, event_id
 from ivr.tickets.models import Event, ticket_id
 from ivr.tickets.persister import Persister
 from ivr.tickets.store import TicketStore
-from ivr.tickets.stream import EventLog
 
 REDIS_URL = os.environ.get("IVR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 PG_URL = os.environ.get("IVR_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from ivr.calls.store import CallStore
 from ivr.config import Settings
 from ivr.connections import redis_client, wait_until_ready
+from ivr.events import EventLog
 from ivr.flows.catalog import FlowCatalog
 from ivr.keys import Keys
 from ivr.nlu.understanding import Understanding
@@ -33,7 +34,6 @@ from ivr.telephony.transcription import SpeechJobs
 from ivr.tickets.outage import store_problem
 from ivr.tickets.persister import Persister
 from ivr.tickets.store import TicketStore
-from ivr.tickets.stream import EventLog
 
 log = logging.getLogger(__name__)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, Field
 
-from ivr.api.auth import AdminDep, AdminOrSupervisorDep, Principal, PrincipalDep, Role
+from ivr.api.auth import AdminDep, AdminOrSupervisorDep, PrincipalDep
 from ivr.api.deps import RouterDep
 from ivr.errors import InvalidInputError
 from ivr.ids import AgentState
 from ivr.routing.models import Agent, AgentView, QueueStatus
 from ivr.routing.roster import parse_state
+from ivr.security import Principal, Role
 
 router = APIRouter(tags=["agents"])
 

@@ -1,26 +1,21 @@
-"""Bearer-token auth for the JSON API: roles admin, supervisor, agent.
+"""Bearer-token auth for the JSON API: a request's token becomes a `Principal`.
 
-Tokens are stored as sha256 hashes in the ticket store, so a copy of the
-database never yields a usable token. `IVR_ADMIN_TOKEN` is accepted as admin
-in addition, so a fresh deployment can create its first tokens.
+Roles, principals and token hashing live below the API in `ivr.security`.
+`IVR_ADMIN_TOKEN` is accepted as admin in addition, so a fresh deployment can
+create its first tokens.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 from collections.abc import Awaitable, Callable
-from enum import StrEnum
-from typing import Annotated, Protocol
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
 
 from ivr.config import Settings
-
-TOKEN_PREFIX = "ivr_"
+from ivr.security import Principal, Role, TokenLookup, hash_token
 
 # Only describes the scheme in OpenAPI (auto_error=False): _bearer still decides what is
 # refused, with the same 401 and WWW-Authenticate header as before.
@@ -29,40 +24,6 @@ bearer_scheme = HTTPBearer(
     scheme_name="bearer",
     description="An API token issued by an admin, or IVR_ADMIN_TOKEN",
 )
-
-
-class Role(StrEnum):
-    """What a token may do."""
-
-    ADMIN = "admin"
-    SUPERVISOR = "supervisor"
-    AGENT = "agent"
-
-
-class Principal(BaseModel):
-    """Who is calling the API."""
-
-    role: Role
-    agent_id: str | None = None
-    token_id: str | None = None
-
-
-class TokenLookup(Protocol):
-    """The part of the ticket store auth needs (ivr.tickets.store.TicketStore)."""
-
-    async def principal_for_token_hash(self, token_hash: str) -> Principal | None:
-        """The principal of a live (unrevoked, unexpired) token, else None."""
-        ...
-
-
-def hash_token(token: str) -> str:
-    """The sha256 hex digest a token is stored as."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    """A fresh random API token (shown once, stored only hashed)."""
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
 def _bearer(request: Request) -> str:

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from redis.exceptions import RedisError
 
-from ivr.api.auth import PrincipalDep, Role
+from ivr.api.auth import PrincipalDep
 from ivr.api.deps import KeysDep, RedisDep, TicketStoreDep
 from ivr.errors import NotFoundError
 from ivr.routing.callbacks import release_callback
+from ivr.security import Role
 from ivr.tickets.views import CallbackView
 
 log = logging.getLogger(__name__)

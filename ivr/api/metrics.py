@@ -7,10 +7,11 @@ import hmac
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ivr.api.auth import Role, current_principal
+from ivr.api.auth import current_principal
 from ivr.api.deps import KeysDep, RedisDep, RouterDep, SettingsDep
 from ivr.metrics.hotline import Snapshot, hotline_families
 from ivr.metrics.webhooks import webhook_registry
+from ivr.security import Role
 
 router = APIRouter(tags=["metrics"])
 

@@ -14,10 +14,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import ValidationError
 
-from ivr.api.auth import Principal, PrincipalDep, Role
+from ivr.api.auth import PrincipalDep
 from ivr.api.deps import KeysDep, RedisDep, TicketStoreDep
 from ivr.errors import InvalidInputError, NotFoundError
 from ivr.ids import Emotion, Topic
+from ivr.security import Principal, Role
 from ivr.tickets.customers import write_summaries
 from ivr.tickets.views import CustomerHistory, TicketFilter, TicketPatch, TicketView
 

@@ -22,9 +22,8 @@ from pydantic import ValidationError
 
 from ivr.calls.batching import Arg, LuaScript, ScriptBatcher
 from ivr.calls.state import CallState
+from ivr.events import STREAM_FIELD, CallEvent, EventLog
 from ivr.keys import Keys
-from ivr.tickets.events import CallEvent
-from ivr.tickets.stream import EventLog
 
 _UNLOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -38,10 +37,10 @@ if KEYS[2] ~= '' then cached = redis.call('get', KEYS[2]) end
 return {held, cached, redis.call('get', KEYS[3])}
 """)
 # KEYS: state, stream, reply (or ''), lock.  ARGV: state, ttl, reply ttl, token (or ''),
-# reply, then one JSON event each.
-_CLOSE = LuaScript("""
+# reply, then one JSON event each, appended under the stream field EventLog uses.
+_CLOSE = LuaScript(f"""
 redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2])
-for i = 6, #ARGV do redis.call('xadd', KEYS[2], '*', 'event', ARGV[i]) end
+for i = 6, #ARGV do redis.call('xadd', KEYS[2], '*', '{STREAM_FIELD.decode()}', ARGV[i]) end
 if KEYS[3] ~= '' then redis.call('set', KEYS[3], ARGV[5], 'EX', ARGV[3]) end
 if ARGV[4] ~= '' and redis.call('get', KEYS[4]) == ARGV[4] then redis.call('del', KEYS[4]) end
 return 1

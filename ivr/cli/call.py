@@ -14,11 +14,11 @@ from typer.core import TyperCommand
 
 from ivr.config import Settings
 from ivr.errors import IvrError
-from ivr.telephony.simulator import Carrier, Limits, load_script
-from ivr.telephony.simulator.carrier import DEFAULT_CALLED
-from ivr.telephony.simulator.console import InteractiveCaller, console_observer
-from ivr.telephony.simulator.record import CallRecord
-from ivr.telephony.simulator.steps import Audio, Press, Say, Step, agent_outcome
+from ivr.simulator import Carrier, Limits, load_script
+from ivr.simulator.carrier import DEFAULT_CALLED
+from ivr.simulator.console import InteractiveCaller, console_observer
+from ivr.simulator.record import CallRecord
+from ivr.simulator.script import Audio, Press, ScriptStep, Speak, agent_outcome
 
 RECORDING_LINGER_SECONDS = 15.0
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -38,11 +38,11 @@ class _StepOrderCommand(TyperCommand):
 
 def ordered_steps(
     order: list[str], *, press: list[str], say: list[str], audio: list[Path]
-) -> list[Step]:
+) -> list[ScriptStep]:
     """The step options as steps, in the order they were given."""
-    queues: dict[str, list[Step]] = {
+    queues: dict[str, list[ScriptStep]] = {
         "press": [Press(digits=d) for d in press],
-        "say": [Say(text=t) for t in say],
+        "say": [Speak(text=t) for t in say],
         "audio": [Audio(path=p) for p in audio],
     }
     steps = [queues[name].pop(0) for name in order if queues[name]]

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 import typer
 import yaml
 
-from ivr.api.auth import Role
 from ivr.config import Settings
 from ivr.errors import IvrError, NotFoundError
+from ivr.security import Role
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy and Alembic: imported when a command runs
     from ivr.tickets.store import TicketStore

@@ -20,13 +20,12 @@ import math
 import redis.asyncio as aioredis
 
 from ivr.errors import InvalidInputError
+from ivr.events import CallEvent, EventLog, event_id
 from ivr.keys import Keys
 from ivr.routing.index import AgentIndex
 from ivr.routing.models import Callback, RoutingRequest
 from ivr.routing.policy import Policy
 from ivr.routing.scoring import requirement
-from ivr.tickets.events import CallEvent, event_id
-from ivr.tickets.stream import EventLog
 
 KEEP_SECONDS = 30 * 86400
 # How Twilio reports a withheld caller ID: words, or the words spelled on a keypad

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from ivr.errors import InvalidInputError, NotFoundError
+from ivr.events import CallEvent, EventLog, event_id
 from ivr.ids import AgentState, Topic
 from ivr.keys import Keys
 from ivr.routing.callbacks import promise_callback
@@ -35,8 +36,6 @@ from ivr.routing.policy import Policy
 from ivr.routing.queues import expected_wait, queue_status
 from ivr.routing.roster import AgentRoster
 from ivr.routing.scoring import Requirement, agent_pools, pool_id, queue_score, requirement
-from ivr.tickets.events import CallEvent, event_id
-from ivr.tickets.stream import EventLog
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from arq.worker import Worker
 
 from ivr.config import Settings
 from ivr.errors import AudioError, IvrError
+from ivr.events import CallEvent, EventLog, event_id
 from ivr.keys import Keys
 from ivr.logs import bind_call
 from ivr.nlu.models import Reading
@@ -30,8 +31,6 @@ from ivr.speech.fetch import fetch_recording
 from ivr.speech.models import Transcript, TranscriptionOutcome, VoiceCues
 from ivr.speech.recognize import Transcriber
 from ivr.speech.workload import read_workload, record_job
-from ivr.tickets.events import CallEvent, event_id
-from ivr.tickets.stream import EventLog
 
 log = logging.getLogger(__name__)
 

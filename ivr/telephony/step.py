@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.state import CallState
+from ivr.events import CallEvent, event_id
 from ivr.telephony.twiml import Speaker
-from ivr.tickets.events import CallEvent, event_id
 
 # A query pair that urlencode would leave as it is (ids and numbers).
 _PLAIN = re.compile(r"[A-Za-z0-9_.\-]+=[A-Za-z0-9_.\-]*")

@@ -20,6 +20,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.calls.state import CallState, Phase
 from ivr.calls.store import CallStore
 from ivr.config import Settings
+from ivr.events import EventLog
 from ivr.flows import engine
 from ivr.flows.model import HoursNode, RecordNode
 from ivr.ids import Language, Topic
@@ -35,7 +36,6 @@ from ivr.telephony.services import (
 )
 from ivr.telephony.step import Step
 from ivr.telephony.twiml import Speaker
-from ivr.tickets.stream import EventLog
 
 log = logging.getLogger(__name__)
 

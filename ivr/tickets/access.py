@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ivr.api.auth import Principal, Role, hash_token, new_token
 from ivr.errors import InvalidInputError, NotFoundError
+from ivr.security import Principal, Role, hash_token, new_token
 from ivr.tickets.models import ApiToken, AuditEntry
 from ivr.tickets.views import AuditView, TokenView
 

@@ -24,13 +24,12 @@ import redis.asyncio as aioredis
 from pydantic import ValidationError
 from redis.exceptions import RedisError, ResponseError
 
+from ivr.events import STREAM_FIELD, CallEvent
 from ivr.keys import Keys
 from ivr.tickets.customers import write_summaries
-from ivr.tickets.events import CallEvent
 from ivr.tickets.outage import is_outage, report_healthy, report_unhealthy
 from ivr.tickets.redact import redact
 from ivr.tickets.store import PersistResult, TicketStore
-from ivr.tickets.stream import STREAM_FIELD
 
 GROUP = "tickets"
 IDLE_CONSUMER_MS = 3_600_000  # an hour without reading: its process is gone

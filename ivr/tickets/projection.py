@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ivr.tickets.events import CallEvent
+from ivr.events import CallEvent
 from ivr.tickets.models import Call, Callback, CallbackStatus, Outcome, Ticket, TicketStatus
 from ivr.tickets.redact import mask_digits, redact_data
 

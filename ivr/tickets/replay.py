@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 
+from ivr.events import STREAM_FIELD, CallEvent
 from ivr.keys import Keys
-from ivr.tickets.events import CallEvent
-from ivr.tickets.stream import STREAM_FIELD
 
 _PAGE = 500
 

@@ -19,11 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ivr.errors import InvalidInputError, NotFoundError
+from ivr.events import CallEvent
 from ivr.tickets import access
 from ivr.tickets.access import AccessRecords
 from ivr.tickets.callbacks import CallbackRecords, settle_late_joins
 from ivr.tickets.db import make_engine, migrate
-from ivr.tickets.events import CallEvent
 from ivr.tickets.models import (
     Call,
     Callback,

@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 
-from ivr.api.auth import Role
+from ivr.security import Role
 from ivr.web.sessions import SESSION_COOKIE, SessionStore, WebSession
 
 CSRF_HEADER = "x-csrf-token"

@@ -1,6 +1,6 @@
 """The live event channel: server-sent events fed from the Redis event stream.
 
-Every call event goes through one Redis stream (ivr.tickets.stream.EventLog,
+Every call event goes through one Redis stream (ivr.events.EventLog,
 the stream the ticket persister consumes). A page opens an EventSource on
 `/live` (or a page's own endpoint built with `event_frames`), gets the recent
 past replayed, then each new event as it is written. Each SSE message's id is
@@ -25,11 +25,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
-from ivr.api.auth import Role
 from ivr.api.deps import KeysDep, RedisDep
+from ivr.events import STREAM_FIELD, CallEvent
 from ivr.keys import Keys
-from ivr.tickets.events import CallEvent
-from ivr.tickets.stream import STREAM_FIELD
+from ivr.security import Role
 from ivr.web.guard import SignedIn
 from ivr.web.sessions import WebSession
 

@@ -12,8 +12,8 @@ import secrets
 import redis.asyncio as aioredis
 from pydantic import BaseModel
 
-from ivr.api.auth import Principal, Role
 from ivr.keys import Keys
+from ivr.security import Principal, Role
 
 SESSION_COOKIE = "ivr_session"
 

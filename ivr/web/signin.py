@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ivr.api.auth import Principal, Role, TokenLookup, hash_token
 from ivr.api.deps import SettingsDep, TicketStoreDep
 from ivr.ids import Language
+from ivr.security import Principal, Role, TokenLookup, hash_token
 from ivr.web.guard import CsrfFailed, SessionStoreDep, SignedIn, SignedInWrite, csrf_matches
 from ivr.web.sessions import SESSION_COOKIE
 from ivr.web.templating import render

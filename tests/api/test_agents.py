@@ -12,13 +12,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ivr.api import agents
-from ivr.api.auth import Role
 from ivr.config import Settings
 from ivr.errors import ConflictError, InvalidInputError, NotFoundError
 from ivr.keys import Keys
 from ivr.routing.models import RoutingRequest
 from ivr.routing.policy import load_policy
 from ivr.routing.router import Router
+from ivr.security import Role
 from ivr.tickets.store import TicketStore
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}

@@ -11,9 +11,9 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from ivr.api import callbacks, reports, tickets
-from ivr.api.auth import Role, hash_token
 from ivr.config import Settings
 from ivr.keys import Keys
+from ivr.security import Role, hash_token
 from ivr.tickets.store import TicketStore
 
 

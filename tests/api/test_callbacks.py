@@ -12,13 +12,13 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from ivr.api import callbacks
-from ivr.api.auth import Role
 from ivr.config import Settings
+from ivr.events import CallEvent, event_id
 from ivr.keys import Keys
 from ivr.routing.models import Callback, RoutingRequest
 from ivr.routing.policy import parse_policy
 from ivr.routing.router import Router
-from ivr.tickets.events import CallEvent, event_id
+from ivr.security import Role
 from ivr.tickets.store import TicketStore
 from tests.routing.routing_support import agent
 

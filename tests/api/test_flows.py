@@ -12,11 +12,11 @@ import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 
-from ivr.api.auth import Role
 from ivr.api.flows import router
 from ivr.config import PROJECT_DIR, Settings
 from ivr.flows.catalog import FlowCatalog
 from ivr.keys import Keys
+from ivr.security import Role
 from ivr.tickets.store import TicketStore
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}

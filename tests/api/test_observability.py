@@ -15,9 +15,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from ivr.telephony.simulator.callers import ScriptedCaller
-from ivr.telephony.simulator.carrier import Carrier
-from ivr.telephony.simulator.steps import Press, Step
+from ivr.simulator.callers import ScriptedCaller
+from ivr.simulator.carrier import Carrier
+from ivr.simulator.script import Press, ScriptStep
 from tests.api.conftest import LIVE_ADMIN_TOKEN, LIVE_AUTH_TOKEN, LIVE_METRICS_TOKEN
 from tests.servers import RunningService
 
@@ -27,7 +27,7 @@ QUEUE = "account_inquiry.en-US"
 class HeldCaller(ScriptedCaller):
     """Follows its steps, then stays in the queue until `release` is set, then hangs up."""
 
-    def __init__(self, steps: list[Step]) -> None:
+    def __init__(self, steps: list[ScriptStep]) -> None:
         super().__init__(steps)
         self.queued = asyncio.Event()
         self.release = asyncio.Event()

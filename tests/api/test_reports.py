@@ -13,10 +13,10 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from ivr.api import reports
-from ivr.api.auth import Role
 from ivr.config import Settings
+from ivr.events import CallEvent, event_id
 from ivr.keys import Keys
-from ivr.tickets.events import CallEvent, event_id
+from ivr.security import Role
 from ivr.tickets.reports import percentile, summarize
 from ivr.tickets.store import TicketStore
 from ivr.tickets.views import TicketView

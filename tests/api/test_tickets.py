@@ -14,11 +14,11 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from ivr.api import callbacks, reports, tickets
-from ivr.api.auth import Role
 from ivr.config import Settings
+from ivr.events import CallEvent, event_id
 from ivr.keys import Keys
+from ivr.security import Role
 from ivr.tickets.customers import customer_summary
-from ivr.tickets.events import CallEvent, event_id
 from ivr.tickets.models import ticket_id
 from ivr.tickets.store import TicketStore
 from ivr.tickets.views import TicketPatch

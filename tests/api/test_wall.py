@@ -12,13 +12,13 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from ivr.api import agents, reports
-from ivr.api.auth import Role
 from ivr.config import Settings
 from ivr.ids import AgentState
 from ivr.keys import Keys
 from ivr.routing.models import Agent, RoutingRequest
 from ivr.routing.policy import load_policy
 from ivr.routing.router import Router
+from ivr.security import Role
 from ivr.tickets.models import ticket_id
 from ivr.tickets.store import TicketStore
 from ivr.tickets.views import TicketPatch

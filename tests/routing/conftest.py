@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from ivr.events import EventLog
 from ivr.keys import Keys
 from ivr.routing.policy import Policy
 from ivr.routing.router import Router
-from ivr.tickets.stream import EventLog
 from tests.routing.routing_support import Clock, RouterFactory, small_policy
 
 

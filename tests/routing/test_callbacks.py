@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from ivr.events import STREAM_FIELD, EventLog
 from ivr.keys import Keys
 from ivr.routing.callbacks import callback_number, release_callback
 from ivr.routing.policy import parse_policy
 from ivr.routing.router import Router
-from ivr.tickets.stream import EventLog
 from tests.conftest import REDIS_URL
 from tests.routing.routing_support import Clock, RouterFactory, agent, call
 
@@ -27,7 +27,7 @@ WITHHELD = ["", "anonymous", "Anonymous", "+266696687", "Restricted", "+73787428
 
 async def _events(redis: aioredis.Redis, keys: Keys) -> list[dict[str, object]]:
     rows = await redis.xrange(keys.events_stream())
-    return [json.loads(fields[b"event"]) for _, fields in rows]
+    return [json.loads(fields[STREAM_FIELD]) for _, fields in rows]
 
 
 async def _load(redis: aioredis.Redis, keys: Keys, agent_id: str) -> int:

@@ -8,6 +8,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from ivr.errors import ConflictError, InvalidInputError, NotFoundError
+from ivr.events import STREAM_FIELD
 from ivr.ids import AgentState
 from ivr.keys import Keys
 from ivr.routing.models import DecisionKind
@@ -16,7 +17,7 @@ from tests.routing.routing_support import Clock, RouterFactory, agent, call
 
 async def _events(redis: aioredis.Redis, keys: Keys) -> list[dict[str, object]]:
     rows = await redis.xrange(keys.events_stream())
-    return [json.loads(fields[b"event"]) for _, fields in rows]
+    return [json.loads(fields[STREAM_FIELD]) for _, fields in rows]
 
 
 async def test_language_must_match(make_router: RouterFactory, clock: Clock) -> None:

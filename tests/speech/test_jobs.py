@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from ivr.cli import app
 from ivr.config import Settings
+from ivr.events import STREAM_FIELD, event_id
 from ivr.keys import Keys
 from ivr.speech.jobs import (
     InProcessWorker,
@@ -25,8 +26,6 @@ from ivr.speech.jobs import (
 )
 from ivr.speech.recognize import Transcriber, word_accuracy
 from ivr.speech.workload import read_workload
-from ivr.tickets.events import event_id
-from ivr.tickets.stream import STREAM_FIELD
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from ivr.app import create_app
 from ivr.config import PROJECT_DIR, Settings
-from ivr.telephony.simulator.carrier import Carrier
+from ivr.simulator.carrier import Carrier
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from ivr.telephony.simulator.steps import Press
+from ivr.simulator.script import Press
 from tests.telephony.conftest import Service
 from tests.telephony.test_calls import ticket_of
 

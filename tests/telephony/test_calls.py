@@ -15,9 +15,9 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 from ivr.app import create_app
-from ivr.telephony.simulator.carrier import Carrier
-from ivr.telephony.simulator.record import CallRecord
-from ivr.telephony.simulator.steps import AgentNoAnswer, Hangup, Press, Say, Silence, Wait
+from ivr.simulator.carrier import Carrier
+from ivr.simulator.record import CallRecord
+from ivr.simulator.script import AgentNoAnswer, Hangup, Press, Silence, Speak, Wait
 from tests.telephony.conftest import Service
 
 
@@ -75,7 +75,7 @@ async def test_lost_card_in_english_reaches_a_card_agent_then_the_survey(service
 async def test_mandarin_speech_is_understood_and_answered_in_mandarin(service: Service) -> None:
     await service.add_agent("bo", languages=["zh-CN"], skills={"lost_stolen_card": 4})
     record = await service.carrier().place_call(
-        [Press("2"), Say("我的信用卡丢了，请帮我挂失"), Press("4")], language="zh-CN"
+        [Press("2"), Speak("我的信用卡丢了，请帮我挂失"), Press("4")], language="zh-CN"
     )
     assert record.errors == []
     says = [h for h in record.heard if h.kind == "say"]
@@ -370,7 +370,7 @@ async def test_an_angry_caller_is_calmed_and_reaches_an_agent_who_can_de_escalat
     await service.add_agent("junior", skills={"complaint": 3})
     await service.add_agent("senior", skills={"complaint": 3}, traits=["de_escalation"])
     words = "This is ridiculous, I am furious, you charged me twice and I want a manager now"
-    record = await service.carrier().place_call([Press("1"), Say(words), Press("2")])
+    record = await service.carrier().place_call([Press("1"), Speak(words), Press("2")])
     assert record.errors == []
     assert "<Identity>senior</Identity>" in "".join(r.body for r in record.requests)
     assert "We understand how important this is to you" in record.transcript

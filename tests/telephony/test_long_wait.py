@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ivr.telephony.simulator import twiml as sim
-from ivr.telephony.simulator.callers import ScriptedCaller
-from ivr.telephony.simulator.steps import Press, Say, Step
+from ivr.simulator import verbs as sim
+from ivr.simulator.callers import ScriptedCaller
+from ivr.simulator.script import Press, ScriptStep, Speak
 from tests.telephony.conftest import Service
 from tests.telephony.test_calls import ticket_of
 
@@ -32,12 +32,12 @@ def config_dir(config_dir: Path) -> Path:
 class PatientCaller(ScriptedCaller):
     """Waits in the queue in real time; at the long-wait choice, presses `choice`."""
 
-    def __init__(self, steps: list[Step], *, choice: str) -> None:
+    def __init__(self, steps: list[ScriptStep], *, choice: str) -> None:
         super().__init__(steps)
         self.choice = choice
         self.offered = False
 
-    async def at_gather(self, gather: sim.Gather) -> Step | None:
+    async def at_gather(self, gather: sim.Gather) -> ScriptStep | None:
         if gather.action and "/twilio/queue/choice" in gather.action:
             self.offered = True
             return Press(self.choice)
@@ -62,7 +62,7 @@ async def test_after_the_longest_wait_the_caller_chooses(
 ) -> None:
     await _away_agent(service)
     caller = PatientCaller(
-        [Press("1"), Press("3"), Say("Please call me back about my statement")], choice=choice
+        [Press("1"), Press("3"), Speak("Please call me back about my statement")], choice=choice
     )
     record = await service.carrier().place_call(caller_input=caller)
     assert record.errors == []

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ivr.app import create_app
 from ivr.config import Settings
 from ivr.connections import PrivateRedis
-from ivr.telephony.simulator.steps import Press
+from ivr.simulator.script import Press
 from tests.conftest import PG_ADMIN_URL
 from tests.telephony.conftest import Service
 from tests.telephony.test_calls import ticket_of

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 
-from ivr.telephony.simulator.carrier import DEFAULT_ACCOUNT_SID
-from ivr.telephony.simulator.recordings import RecordingServer
-from ivr.telephony.simulator.steps import Press, Say
+from ivr.simulator.carrier import DEFAULT_ACCOUNT_SID
+from ivr.simulator.recordings import RecordingServer
+from ivr.simulator.script import Press, Speak
 from tests.telephony.conftest import Service
 from tests.telephony.test_calls import ticket_of
 
@@ -21,7 +21,7 @@ async def test_a_caller_describing_a_lost_card_reaches_the_card_team(service: Se
     await service.add_agent("cara", skills={"lost_stolen_card": 5})
     await service.add_agent("gus", skills={"general": 5, "account_inquiry": 5})
     record = await service.carrier().place_call(
-        [Press("1"), Press("8"), Say("I lost my credit card, please block my card"), Press("4")]
+        [Press("1"), Press("8"), Speak("I lost my credit card, please block my card"), Press("4")]
     )
     assert record.errors == []
     assert "One moment" in record.transcript or "one moment" in record.transcript
@@ -39,7 +39,7 @@ async def test_past_the_deadline_the_caller_is_routed_and_the_transcript_follows
 ) -> None:
     service.settings.transcription_deadline_seconds = 0.0
     await service.add_agent("gus", skills={"general": 5})
-    steps = [Press("1"), Press("8"), Say("I want to check my savings balance"), Press("3")]
+    steps = [Press("1"), Press("8"), Speak("I want to check my savings balance"), Press("3")]
     # Twilio keeps recordings after the call; so does this recording host.
     with RecordingServer(account_sid=DEFAULT_ACCOUNT_SID) as recordings:
         record = await service.carrier(recordings=recordings).place_call(steps)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.telephony.simulator.steps import Hangup, Press, Say, Silence, Step
+from ivr.simulator.script import Hangup, Press, ScriptStep, Silence, Speak
 from tests.telephony.conftest import TOPICS, Service
 from tests.telephony.test_calls import ticket_of
 
@@ -38,7 +38,7 @@ async def test_each_menu_branch_reaches_an_agent_with_its_topic(
     service: Service, language: str, name: str, keys: list[str], topic: str
 ) -> None:
     await _everyone(service)
-    steps: list[Step] = [Press(LANGUAGES[language]), *(Press(k) for k in keys), Press("5")]
+    steps: list[ScriptStep] = [Press(LANGUAGES[language]), *(Press(k) for k in keys), Press("5")]
     record = await service.carrier().place_call(steps, language=language)
     assert record.errors == [], name
     assert "<Identity>all</Identity>" in "".join(r.body for r in record.requests), record.transcript
@@ -70,7 +70,7 @@ async def test_saying_it_in_a_few_words_at_the_main_menu_routes_by_topic(
     await _everyone(service)
     for words, topic in SPOKEN[language]:
         record = await service.carrier().place_call(
-            [Press(LANGUAGES[language]), Say(words), Press("4")], language=language
+            [Press(LANGUAGES[language]), Speak(words), Press("4")], language=language
         )
         assert record.errors == []
         ticket = await ticket_of(service, record, csat=4)
@@ -106,7 +106,7 @@ async def test_after_hours_a_lost_card_still_reaches_the_card_team(
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_after_hours_a_caller_can_leave_a_voicemail(service: Service, language: str) -> None:
     record = await service.carrier().place_call(
-        [Press(LANGUAGES[language]), Press("3"), Say("Please call me about my statement")],
+        [Press(LANGUAGES[language]), Press("3"), Speak("Please call me about my statement")],
         language=language,
     )
     assert record.errors == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.tickets.events import CallEvent, event_id
+from ivr.events import CallEvent, event_id
 from ivr.tickets.store import TicketStore
 
 CallFactory = Callable[..., list[CallEvent]]

@@ -11,9 +11,9 @@ import pytest
 import redis.asyncio as aioredis
 from typer.testing import CliRunner
 
-from ivr.api.auth import hash_token
 from ivr.cli import app
-from ivr.tickets.events import CallEvent, event_id
+from ivr.events import CallEvent, event_id
+from ivr.security import hash_token
 from ivr.tickets.store import TicketStore
 from tests.conftest import REDIS_URL
 

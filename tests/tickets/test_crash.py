@@ -11,12 +11,11 @@ import sys
 import redis.asyncio as aioredis
 from sqlalchemy import func, select
 
+from ivr.events import CallEvent, EventLog, event_id
 from ivr.keys import Keys
-from ivr.tickets.events import CallEvent, event_id
 from ivr.tickets.models import Event, Ticket
 from ivr.tickets.persister import GROUP, Persister
 from ivr.tickets.store import TicketStore
-from ivr.tickets.stream import EventLog
 
 CHILD = """
 import asyncio, sys

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.tickets.events import CallEvent, event_id
+from ivr.events import CallEvent, event_id
 from ivr.tickets.store import TicketStore
 
 T0 = 1_800_000_000.0

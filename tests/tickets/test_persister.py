@@ -7,14 +7,13 @@ from collections.abc import Callable
 
 import redis.asyncio as aioredis
 
+from ivr.events import CallEvent, EventLog
 from ivr.keys import Keys
 from ivr.tickets.customers import customer_summary
 from ivr.tickets.db import make_engine
-from ivr.tickets.events import CallEvent
 from ivr.tickets.models import ticket_id
 from ivr.tickets.persister import Persister
 from ivr.tickets.store import TicketStore
-from ivr.tickets.stream import EventLog
 
 CallFactory = Callable[..., list[CallEvent]]
 

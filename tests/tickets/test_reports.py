@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ivr.tickets.events import CallEvent, event_id
+from ivr.events import CallEvent, event_id
 from ivr.tickets.report_csv import report_csv
 from ivr.tickets.reports import (
     abandonment_rate,

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from ivr.api.auth import Role, hash_token
 from ivr.errors import InvalidInputError, NotFoundError
+from ivr.events import CallEvent, event_id
+from ivr.security import Role, hash_token
 from ivr.tickets.db import migrate
-from ivr.tickets.events import CallEvent, event_id
 from ivr.tickets.models import Event, Ticket, ticket_id
 from ivr.tickets.store import TicketStore
 from ivr.tickets.views import TicketFilter, TicketPatch

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from ivr.cli import app as cli
+from ivr.events import EventLog
 from ivr.keys import Keys
 from ivr.tickets.outage import store_problem
 from ivr.tickets.persister import Persister
 from ivr.tickets.store import TicketStore
-from ivr.tickets.stream import EventLog
 from tests.conftest import REDIS_URL
 from tests.faults.unwritable import unwritable
 from tests.tickets.conftest import answered_call

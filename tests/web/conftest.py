@@ -12,11 +12,11 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from ivr.api.auth import Role
 from ivr.config import Settings
 from ivr.keys import Keys
 from ivr.routing.policy import load_policy
 from ivr.routing.router import Router
+from ivr.security import Role
 from ivr.tickets.store import TicketStore
 from ivr.web.guard import AgentPage, AgentWrite, SupervisorPage
 from ivr.web.site import add_pages

@@ -18,13 +18,13 @@ import redis as syncredis
 import uvicorn
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from ivr.api.auth import Role
 from ivr.app import create_app
 from ivr.config import PROJECT_DIR, Settings
 from ivr.keys import Keys
-from ivr.telephony.simulator.carrier import Carrier
-from ivr.telephony.simulator.record import CallRecord
-from ivr.telephony.simulator.steps import Step
+from ivr.security import Role
+from ivr.simulator.carrier import Carrier
+from ivr.simulator.record import CallRecord
+from ivr.simulator.script import ScriptStep
 from ivr.tickets.store import TicketStore
 from tests.conftest import REDIS_URL, _drop_prefix
 from tests.telephony.conftest import TOPICS, set_hours
@@ -105,11 +105,11 @@ class LiveService:
 
         return in_a_thread(create)
 
-    def call(self, steps: list[Step], **kw: Any) -> CallRecord:
+    def call(self, steps: list[ScriptStep], **kw: Any) -> CallRecord:
         """Place a simulated call over real HTTP and wait for it to end."""
         return self.call_in_background(steps, **kw).result()
 
-    def call_in_background(self, steps: list[Step], **kw: Any) -> CallInProgress:
+    def call_in_background(self, steps: list[ScriptStep], **kw: Any) -> CallInProgress:
         """Place a call on its own thread (the console answers it meanwhile)."""
         return CallInProgress(self, steps, kw)
 
@@ -126,7 +126,7 @@ class LiveService:
 
 
 class CallInProgress:
-    def __init__(self, service: LiveService, steps: list[Step], kw: dict[str, Any]) -> None:
+    def __init__(self, service: LiveService, steps: list[ScriptStep], kw: dict[str, Any]) -> None:
         self.record: CallRecord | None = None
         self.error: BaseException | None = None
 

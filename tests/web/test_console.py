@@ -16,10 +16,10 @@ from ivr.errors import InvalidInputError
 from ivr.ids import Emotion, Language, Topic
 from ivr.keys import Keys
 from ivr.prompts.lint import forbidden_phrases
+from ivr.simulator.agent_console import ring_console
+from ivr.simulator.carrier_requests import CarrierRequests, sign
+from ivr.simulator.verbs import Dial, DialTarget, parse_twiml
 from ivr.telephony import twiml
-from ivr.telephony.simulator.agent_console import ring_console
-from ivr.telephony.simulator.twiml import Dial, DialTarget, parse_twiml
-from ivr.telephony.simulator.webhooks import Webhooks, sign
 from ivr.tickets.views import CustomerHistory, CustomerSummary, TicketView
 from ivr.web.console.coaching import CALMING_STEPS, coaching
 from ivr.web.console.pop import history_of, screen_pop
@@ -170,7 +170,7 @@ async def test_the_dial_outcome_follows_what_the_agent_did_on_the_console(
     # requests find them waiting, as when she is quicker than the carrier).
     await redis.set(keys.console_online("amy"), "1", ex=30)
     await redis.rpush(keys.console_ring(CALL_SID), *pressed)
-    hooks = Webhooks(
+    hooks = CarrierRequests(
         auth_token="test-auth-token-0123456789abcdef",
         transports=[httpx.ASGITransport(app=web.app)],
     )
@@ -189,7 +189,7 @@ async def test_the_dial_outcome_follows_what_the_agent_did_on_the_console(
 
 
 async def test_without_a_console_the_simulators_own_agent_takes_the_call(web: Web) -> None:
-    hooks = Webhooks(
+    hooks = CarrierRequests(
         auth_token="test-auth-token-0123456789abcdef",
         transports=[httpx.ASGITransport(app=web.app)],
     )

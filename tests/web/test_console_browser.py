@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from ivr.config import PROJECT_DIR
-from ivr.telephony.simulator.steps import Hangup, Press, Say
+from ivr.simulator.script import Hangup, Press, Speak
 from ivr.web.sessions import SESSION_COOKIE
 from tests.web.live_server import LiveService, chromium, live_service
 
@@ -87,7 +87,7 @@ def test_an_angry_mandarin_repeat_caller_rings_pops_is_coached_and_wrapped_up(
     expect(amy.locator("#status-now")).to_have_text("Available")
 
     call = service.call_in_background(
-        [Press("2"), Say(ANGRY_MANDARIN), Press("4"), Hangup()], caller=CALLER, language="zh-CN"
+        [Press("2"), Speak(ANGRY_MANDARIN), Press("4"), Hangup()], caller=CALLER, language="zh-CN"
     )
     expect(amy.locator("#phone-ringing")).to_be_visible(timeout=20_000)
     expect(amy.locator("#ringing-number")).to_have_text(CALLER)
@@ -185,7 +185,7 @@ def test_a_call_amy_lets_ring_out_goes_to_the_next_agent(service: LiveService, a
     amy.click("button[data-status=available]")
     expect(amy.locator("#status-now")).to_have_text("Available")
     call = service.call_in_background(
-        [Press("1"), Say("I lost my credit card, please block it"), Press("4"), Hangup()],
+        [Press("1"), Speak("I lost my credit card, please block it"), Press("4"), Hangup()],
         caller="+14155550123",
     )
     expect(amy.locator("#phone-ringing")).to_be_visible(timeout=20_000)

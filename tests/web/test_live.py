@@ -6,10 +6,9 @@ import json
 
 import redis.asyncio as aioredis
 
-from ivr.api.auth import Role
+from ivr.events import CallEvent, EventLog, event_id
 from ivr.keys import Keys
-from ivr.tickets.events import CallEvent, event_id
-from ivr.tickets.stream import EventLog
+from ivr.security import Role
 from ivr.web.live import event_frames, visibility
 from ivr.web.sessions import WebSession
 

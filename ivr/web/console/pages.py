@@ -15,13 +15,12 @@ from pydantic import BaseModel
 
 from ivr.api.deps import KeysDep, RedisDep, RouterDep, SettingsDep, TicketStoreDep
 from ivr.errors import NotFoundError
+from ivr.events import STREAM_FIELD, CallEvent
 from ivr.ids import AgentState, Language
 from ivr.keys import Keys
 from ivr.tickets.customers import customer_summary
-from ivr.tickets.events import CallEvent
 from ivr.tickets.models import ticket_id
 from ivr.tickets.store import TicketStore
-from ivr.tickets.stream import STREAM_FIELD
 from ivr.tickets.views import TicketFilter, TicketView
 from ivr.web.console.coaching import coaching
 from ivr.web.console.pop import Pop, history_of, screen_pop

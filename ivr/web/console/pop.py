@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ivr.calls.state import CallState
+from ivr.events import CallEvent
 from ivr.ids import Emotion, Topic
-from ivr.tickets.events import CallEvent
 from ivr.tickets.redact import redact, redact_data
 from ivr.tickets.views import CallbackView, CustomerHistory, CustomerSummary
 

@@ -19,11 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ivr.api.deps import RouterDep, TicketStoreDep
 from ivr.errors import InvalidInputError, NotFoundError
-from ivr.tickets.events import CallEvent, event_id
+from ivr.events import CallEvent, EventLog, event_id
 from ivr.tickets.models import ticket_id
 from ivr.tickets.redact import redact
 from ivr.tickets.store import TicketStore
-from ivr.tickets.stream import EventLog
 from ivr.tickets.views import TicketPatch, TicketView
 from ivr.web.console.coaching import CALMING_STEPS
 from ivr.web.guard import AgentWrite

@@ -14,7 +14,7 @@ import uvicorn
 from typer.testing import CliRunner
 
 from ivr.cli import app
-from ivr.telephony.simulator.stand_in import StandIn
+from ivr.simulator.stand_in import StandIn
 
 TOKEN = "cli-test-token"
 MENU = (

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from ivr.telephony.simulator import Audio, Carrier, Hangup, RecordingServer, Say, Silence
-from ivr.telephony.simulator.stand_in import StandIn
+from ivr.simulator import Audio, Carrier, Hangup, RecordingServer, Silence, Speak
+from ivr.simulator.stand_in import StandIn
 
 TOKEN = "simulator-test-token"
 ACCOUNT = "AC" + "1" * 32
@@ -109,7 +109,7 @@ async def test_other_formats_are_served_as_wav(tmp_path: Path) -> None:
 async def test_typed_words_are_spoken_into_the_recording() -> None:
     fetch = Fetcher()
     stand_in = StandIn(TOKEN, {"/twilio/voice": '<Record action="/recorded"/>', "/recorded": fetch})
-    await carrier(stand_in).place_call([Say("my card was stolen yesterday")], language="en-US")
+    await carrier(stand_in).place_call([Speak("my card was stolen yesterday")], language="en-US")
     assert wav_seconds(fetch.fetched[".wav"]) > 1.0
     assert int(stand_in.to("/recorded")[0].params["RecordingDuration"]) >= 1
 

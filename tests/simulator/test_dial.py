@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.telephony.simulator import (
+from ivr.simulator import (
     AgentAnswers,
     AgentBusy,
     AgentFailed,
@@ -12,8 +12,8 @@ from ivr.telephony.simulator import (
     Carrier,
     Press,
 )
-from ivr.telephony.simulator.stand_in import StandIn
-from ivr.telephony.simulator.steps import AgentStep
+from ivr.simulator.script import AgentStep
+from ivr.simulator.stand_in import StandIn
 
 TOKEN = "simulator-test-token"
 DIAL = (

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
+from ivr.events.model import CallEvent
 from ivr.keys import Keys
-from ivr.tickets.events import CallEvent
 
 STREAM_FIELD = b"event"
 

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from ivr.telephony.simulator import Carrier, Limits, Press, Say, Silence
-from ivr.telephony.simulator.stand_in import Reply, StandIn
-from ivr.telephony.simulator.steps import Hangup
+from ivr.simulator import Carrier, Limits, Press, Silence, Speak
+from ivr.simulator.script import Hangup
+from ivr.simulator.stand_in import Reply, StandIn
 
 TOKEN = "simulator-test-token"
 BASE = "http://testserver"
@@ -97,7 +97,7 @@ async def test_gather_sends_digits_and_speech_to_its_action() -> None:
             ),
         },
     )
-    record = await carrier(service).place_call([Press("42#"), Say("lost card", confidence=0.8)])
+    record = await carrier(service).place_call([Press("42#"), Speak("lost card", confidence=0.8)])
     steps = service.to("/step")
     assert steps[0].params["Digits"] == "42"
     assert steps[1].params["SpeechResult"] == "lost card"
@@ -146,7 +146,7 @@ async def test_input_the_gather_does_not_take_is_ignored_like_twilio_does() -> N
         TOKEN,
         {"/twilio/voice": '<Gather input="dtmf" action="/step"/><Say>No input</Say>', "/step": ""},
     )
-    record = await carrier(service).place_call([Say("agent please")])
+    record = await carrier(service).place_call([Speak("agent please")])
     assert service.to("/step") == []
     assert record.said == ["No input"]
     assert any("keys only" in n.text for n in record.notes)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ivr.telephony.simulator import Carrier, Hangup, Limits, Press, Wait
-from ivr.telephony.simulator.stand_in import StandIn
+from ivr.simulator import Carrier, Hangup, Limits, Press, Wait
+from ivr.simulator.stand_in import StandIn
 
 TOKEN = "simulator-test-token"
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import httpx
 from twilio.request_validator import RequestValidator
 
-from ivr.telephony.simulator.record import Exchange
+from ivr.simulator.record import Exchange
 
 # Content types Twilio reads as TwiML; anything else is its error 12300.
 TWIML_CONTENT_TYPES = frozenset({"text/xml", "application/xml", "text/html"})
@@ -41,7 +41,7 @@ def with_query(url: str, params: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-class Webhooks:
+class CarrierRequests:
     """Sends signed requests; one httpx client per transport, used in turn.
 
     Several transports stand for several service processes behind one number: request

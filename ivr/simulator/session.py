@@ -10,9 +10,9 @@ from email.utils import format_datetime
 from urllib.parse import urljoin
 
 from ivr.errors import IvrError
-from ivr.telephony.simulator import twiml
-from ivr.telephony.simulator.agent_console import ring_console
-from ivr.telephony.simulator.call_setup import (
+from ivr.simulator import verbs
+from ivr.simulator.agent_console import ring_console
+from ivr.simulator.call_setup import (
     APPLICATION_ERROR,
     PLAY_SECONDS,
     ApplicationError,
@@ -23,19 +23,19 @@ from ivr.telephony.simulator.call_setup import (
     country,
     speaking_seconds,
 )
-from ivr.telephony.simulator.callers import CallerInput
-from ivr.telephony.simulator.record import CallRecord, Event, Exchange, Heard, Note
-from ivr.telephony.simulator.recordings import Recording, RecordingServer, synthesize
-from ivr.telephony.simulator.steps import (
+from ivr.simulator.callers import CallerInput
+from ivr.simulator.carrier_requests import CarrierRequests, new_sid, twiml_content_error
+from ivr.simulator.record import CallRecord, Event, Exchange, Heard, Note
+from ivr.simulator.recordings import Recording, RecordingServer, synthesize
+from ivr.simulator.script import (
     AgentAnswers,
     AgentBusy,
     AgentNoAnswer,
     Audio,
     Hangup,
     Press,
-    Say,
+    Speak,
 )
-from ivr.telephony.simulator.webhooks import Webhooks, new_sid, twiml_content_error
 
 
 class CallSession:
@@ -45,7 +45,7 @@ class CallSession:
         self,
         *,
         setup: CallSetup,
-        webhooks: Webhooks,
+        webhooks: CarrierRequests,
         caller_input: CallerInput,
         recordings: Callable[[], RecordingServer],
         observer: Callable[[Event], None] | None = None,
@@ -121,7 +121,7 @@ class CallSession:
         self._emit(exchange)
         return exchange
 
-    async def fetch(self, jump: Jump) -> list[twiml.Verb]:
+    async def fetch(self, jump: Jump) -> list[verbs.Verb]:
         """TwiML from the service; ApplicationError when Twilio could not use it."""
         exchange = await self.send(jump.purpose, jump.url, jump.method, jump.params)
         for url, method, purpose, params in jump.then:
@@ -134,8 +134,8 @@ class CallSession:
         if problem:
             raise ApplicationError(problem)
         try:
-            return twiml.parse_twiml(exchange.body)
-        except twiml.TwimlError as exc:
+            return verbs.parse_twiml(exchange.body)
+        except verbs.TwimlError as exc:
             raise ApplicationError(f"{exchange.url}: {exc} (Twilio error 12100)") from exc
 
     # -- the call ----------------------------------------------------------------------
@@ -145,10 +145,10 @@ class CallSession:
         jump: Jump | None = Jump("voice", self._setup.voice_url)
         try:
             while jump is not None:
-                verbs = await self.fetch(jump)
+                document = await self.fetch(jump)
                 if self._status == "ringing":
                     self._status = "in-progress"
-                jump = await self._execute(jump.url, verbs)
+                jump = await self._execute(jump.url, document)
             raise CallEnded("end-of-document")
         except CallEnded as end:
             self.record.ended_by, self.record.status = end.ended_by, end.status
@@ -191,11 +191,11 @@ class CallSession:
             self.note(f"{self._setup.limits.max_verbs} verbs executed; the simulator hangs up")
             raise CallEnded("limit")
 
-    async def _execute(self, doc_url: str, verbs: list[twiml.Verb]) -> Jump | None:
+    async def _execute(self, doc_url: str, document: list[verbs.Verb]) -> Jump | None:
         """Run a document; the next document to fetch, or None when it ran out."""
-        for index, verb in enumerate(verbs):
+        for index, verb in enumerate(document):
             self.count_verb()
-            if isinstance(verb, twiml.Reject):
+            if isinstance(verb, verbs.Reject):
                 answered = self._answered or index > 0
                 unanswered = "busy" if verb.reason == "busy" else "no-answer"
                 status = "completed" if answered else unanswered
@@ -207,31 +207,31 @@ class CallSession:
                 return jump
         return None
 
-    async def _verb(self, doc_url: str, verb: twiml.Verb) -> Jump | None:
+    async def _verb(self, doc_url: str, verb: verbs.Verb) -> Jump | None:
         match verb:
-            case twiml.Say() | twiml.Play() | twiml.Pause():
+            case verbs.Say() | verbs.Play() | verbs.Pause():
                 await self.prompt(verb)
-            case twiml.Gather():
+            case verbs.Gather():
                 return await self.gather(doc_url, verb)
-            case twiml.Record():
+            case verbs.Record():
                 return await self._record_voice(doc_url, verb)
-            case twiml.Redirect(url=url, method=method):
+            case verbs.Redirect(url=url, method=method):
                 return Jump("redirect", urljoin(doc_url, url), method)
-            case twiml.Enqueue():
+            case verbs.Enqueue():
                 return await self._enqueue(doc_url, verb)
-            case twiml.Dial():
+            case verbs.Dial():
                 return await self._dial(doc_url, verb)
-            case twiml.Hangup():
+            case verbs.Hangup():
                 raise CallEnded("service")
-            case twiml.Leave():
+            case verbs.Leave():
                 self.note("<Leave> outside a queue: nothing to leave")
             case _:
                 self.note(f"<{getattr(verb, 'name', '?')}> is not simulated; skipped")
         return None
 
-    async def prompt(self, verb: twiml.Say | twiml.Play | twiml.Pause) -> None:
+    async def prompt(self, verb: verbs.Say | verbs.Play | verbs.Pause) -> None:
         """Something the caller hears (or a silence)."""
-        if isinstance(verb, twiml.Pause):
+        if isinstance(verb, verbs.Pause):
             self.hear("pause", f"{verb.length:g}s")
             await self.advance(verb.length)
             return
@@ -240,7 +240,7 @@ class CallSession:
             self.note("loop=0 repeats until something else happens; played once here")
             times = 1
         for _ in range(min(times, 10)):
-            if isinstance(verb, twiml.Say):
+            if isinstance(verb, verbs.Say):
                 self.hear("say", verb.text, language=verb.language, voice=verb.voice)
                 await self.advance(speaking_seconds(verb.text))
             else:
@@ -249,7 +249,7 @@ class CallSession:
 
     # -- verbs that wait for the caller --------------------------------------------------
 
-    async def gather(self, doc_url: str, gather: twiml.Gather) -> Jump | None:
+    async def gather(self, doc_url: str, gather: verbs.Gather) -> Jump | None:
         """Play the prompt, take the caller's answer; the action to fetch, or None on timeout."""
         for prompt in gather.prompt:
             await self.prompt(prompt)
@@ -260,7 +260,7 @@ class CallSession:
             raise CallEnded("caller")
         if isinstance(step, Press):
             params = self._digits(gather, step.digits)
-        elif isinstance(step, Say):
+        elif isinstance(step, Speak):
             if "speech" in gather.input:
                 params = {"SpeechResult": step.text, "Confidence": f"{step.confidence:.2f}"}
             else:
@@ -275,7 +275,7 @@ class CallSession:
             return Jump("gather", action, gather.method, {})
         return None
 
-    def _digits(self, gather: twiml.Gather, keys: str) -> dict[str, str]:
+    def _digits(self, gather: verbs.Gather, keys: str) -> dict[str, str]:
         """What Twilio posts for these key presses (finishOnKey and numDigits applied)."""
         if "dtmf" not in gather.input:
             self.note(f"keys {keys!r} ignored: this <Gather> takes speech only")
@@ -292,7 +292,7 @@ class CallSession:
             self.note(f"keys {keys[used:]!r} after the Gather ended were not collected")
         return {"Digits": collected} if collected else {}
 
-    async def _record_voice(self, doc_url: str, record: twiml.Record) -> Jump | None:
+    async def _record_voice(self, doc_url: str, record: verbs.Record) -> Jump | None:
         if record.play_beep:
             self.hear("beep")
         step = await self._input.at_record(record)
@@ -300,7 +300,7 @@ class CallSession:
         try:
             if isinstance(step, Audio):
                 recording = self._recordings().publish_file(step.path)
-            elif isinstance(step, Say):
+            elif isinstance(step, Speak):
                 wav = synthesize(step.text, language=self._setup.language)
                 recording = self._recordings().publish_speech(wav)
         except IvrError as exc:
@@ -328,7 +328,7 @@ class CallSession:
         action = urljoin(doc_url, record.action) if record.action else doc_url
         return Jump("record", action, record.method, params, then)
 
-    async def _dial(self, doc_url: str, dial: twiml.Dial) -> Jump | None:
+    async def _dial(self, doc_url: str, dial: verbs.Dial) -> Jump | None:
         parties = ", ".join(f"{t.kind}:{t.address}" for t in dial.targets)
         scripted = await self._input.at_dial(dial)
         client = next((t for t in dial.targets if t.kind == "client"), None)
@@ -366,9 +366,9 @@ class CallSession:
 
     # -- the queue -------------------------------------------------------------------------
 
-    async def _enqueue(self, doc_url: str, enqueue: twiml.Enqueue) -> Jump | None:
+    async def _enqueue(self, doc_url: str, enqueue: verbs.Enqueue) -> Jump | None:
         # Imported here: the queue module drives this session, so it imports this one.
-        from ivr.telephony.simulator.queue import wait_in_queue
+        from ivr.simulator.queue import wait_in_queue
 
         return await wait_in_queue(self, doc_url, enqueue)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ivr.telephony.simulator import twiml
-from ivr.telephony.simulator.record import Event, Exchange, Heard, Note
-from ivr.telephony.simulator.steps import (
+from ivr.simulator import verbs
+from ivr.simulator.record import Event, Exchange, Heard, Note
+from ivr.simulator.script import (
     DTMF_KEYS,
     AgentStep,
     Audio,
     Hangup,
     Press,
-    Say,
+    ScriptStep,
     Silence,
-    Step,
+    Speak,
 )
 
 HANGUP_WORDS = frozenset({"!hangup", "!h", "!q", "!quit"})
@@ -99,7 +99,7 @@ class InteractiveCaller:
         except EOFError:
             return None
 
-    async def at_gather(self, gather: twiml.Gather) -> Step | None:
+    async def at_gather(self, gather: verbs.Gather) -> ScriptStep | None:
         """Keys (0-9 * #), words to say, Enter for silence, !hangup to hang up."""
         takes = " or ".join(sorted({"dtmf": "keys", "speech": "words"}[i] for i in gather.input))
         answer = self._ask(f"  ☎ {takes} (Enter: silence, !hangup) > ")
@@ -109,9 +109,9 @@ class InteractiveCaller:
             return Silence()
         if set(answer) <= DTMF_KEYS:
             return Press(digits=answer)
-        return Say(text=answer)
+        return Speak(text=answer)
 
-    async def at_record(self, record: twiml.Record) -> Step | None:
+    async def at_record(self, record: verbs.Record) -> ScriptStep | None:
         """An audio file path, words to speak (espeak-ng), Enter for silence, !hangup."""
         answer = self._ask("  🎙 recording: audio file or words (Enter: silence, !hangup) > ")
         if answer is None or answer.lower() in HANGUP_WORDS:
@@ -123,9 +123,9 @@ class InteractiveCaller:
             return Audio(path=path)
         if set(answer) <= DTMF_KEYS:
             return Press(digits=answer)
-        return Say(text=answer)
+        return Speak(text=answer)
 
-    async def at_dial(self, dial: twiml.Dial) -> AgentStep | None:
+    async def at_dial(self, dial: verbs.Dial) -> AgentStep | None:
         """The carrier's default (--agent) decides how the far end answers."""
         return None
 
@@ -134,6 +134,6 @@ class InteractiveCaller:
         answer = self._ask(f"  ⏳ queued (round {round_number}): Enter keeps waiting, !hangup > ")
         return answer is None or answer.lower() in HANGUP_WORDS
 
-    def remaining(self) -> list[Step]:
+    def remaining(self) -> list[ScriptStep]:
         """A person has no steps left over."""
         return []

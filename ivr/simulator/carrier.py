@@ -7,13 +7,13 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
-from ivr.telephony.simulator.call_setup import CallSetup, Limits
-from ivr.telephony.simulator.callers import CallerInput, ScriptedCaller
-from ivr.telephony.simulator.record import CallRecord, Event
-from ivr.telephony.simulator.recordings import RecordingServer
-from ivr.telephony.simulator.session import CallSession
-from ivr.telephony.simulator.steps import AgentAnswers, AgentStep, Step
-from ivr.telephony.simulator.webhooks import TWILIO_TIMEOUT_SECONDS, Webhooks
+from ivr.simulator.call_setup import CallSetup, Limits
+from ivr.simulator.callers import CallerInput, ScriptedCaller
+from ivr.simulator.carrier_requests import TWILIO_TIMEOUT_SECONDS, CarrierRequests
+from ivr.simulator.record import CallRecord, Event
+from ivr.simulator.recordings import RecordingServer
+from ivr.simulator.script import AgentAnswers, AgentStep, ScriptStep
+from ivr.simulator.session import CallSession
 
 DEFAULT_ACCOUNT_SID = "AC" + "5" * 32
 DEFAULT_CALLER = "+14155550123"
@@ -75,7 +75,7 @@ class Carrier:
 
     async def place_call(
         self,
-        steps: Sequence[Step] = (),
+        steps: Sequence[ScriptStep] = (),
         *,
         caller: str | None = None,
         called: str = DEFAULT_CALLED,
@@ -111,7 +111,7 @@ class Carrier:
                 own_server[0].start()
             return own_server[0]
 
-        webhooks = Webhooks(
+        webhooks = CarrierRequests(
             auth_token=self._auth_token, transports=self._transports, timeout=self._timeout
         )
         session = CallSession(

@@ -2,15 +2,15 @@
 
 carrier = Carrier(base_url="http://testserver", auth_token=token,
                   transport=httpx.ASGITransport(app))
-record = await carrier.place_call([Press("1"), Say("I lost my card")])
+record = await carrier.place_call([Press("1"), Speak("I lost my card")])
 """
 
-from ivr.telephony.simulator.call_setup import Limits
-from ivr.telephony.simulator.callers import CallerInput, ScriptedCaller
-from ivr.telephony.simulator.carrier import Carrier
-from ivr.telephony.simulator.record import CallRecord, Exchange, Heard, Note
-from ivr.telephony.simulator.recordings import RecordingServer
-from ivr.telephony.simulator.steps import (
+from ivr.simulator.call_setup import Limits
+from ivr.simulator.callers import CallerInput, ScriptedCaller
+from ivr.simulator.carrier import Carrier
+from ivr.simulator.record import CallRecord, Exchange, Heard, Note
+from ivr.simulator.recordings import RecordingServer
+from ivr.simulator.script import (
     AgentAnswers,
     AgentBusy,
     AgentFailed,
@@ -18,9 +18,9 @@ from ivr.telephony.simulator.steps import (
     Audio,
     Hangup,
     Press,
-    Say,
+    ScriptStep,
     Silence,
-    Step,
+    Speak,
     Wait,
     load_script,
     parse_steps,
@@ -42,10 +42,10 @@ __all__ = [
     "Note",
     "Press",
     "RecordingServer",
-    "Say",
+    "ScriptStep",
     "ScriptedCaller",
     "Silence",
-    "Step",
+    "Speak",
     "Wait",
     "load_script",
     "parse_steps",

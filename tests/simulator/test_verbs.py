@@ -8,15 +8,15 @@ import pytest
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr.errors import InvalidInputError
-from ivr.telephony.simulator import twiml
-from ivr.telephony.simulator.steps import (
+from ivr.simulator import verbs as sim
+from ivr.simulator.script import (
     AgentAnswers,
     AgentBusy,
     Audio,
     Hangup,
     Press,
-    Say,
     Silence,
+    Speak,
     Wait,
     load_script,
     parse_steps,
@@ -43,54 +43,54 @@ def test_documents_built_by_the_twilio_library_parse_into_verbs() -> None:
     response.hangup()
     response.reject(reason="busy")
 
-    verbs = twiml.parse_twiml(str(response))
+    verbs = sim.parse_twiml(str(response))
 
     assert [type(v).__name__ for v in verbs] == [
         "Gather", "Say", "Play", "Record", "Redirect", "Enqueue", "Leave", "Dial", "Hangup",
         "Reject",
     ]  # fmt: skip
     g = verbs[0]
-    assert isinstance(g, twiml.Gather)
+    assert isinstance(g, sim.Gather)
     assert g.input == {"dtmf", "speech"} and g.num_digits == 1 and g.action == "/menu"
     assert g.language == "cmn-Hans-CN" and g.timeout == 5.0 and g.finish_on_key == "#"
-    assert g.prompt == (twiml.Say("请按一", "Polly.Zhiyu", "zh-CN"), twiml.Pause(2.0))
-    assert verbs[1] == twiml.Say("Goodbye", "Polly.Joanna", "en-US", loop=2)
-    assert verbs[3] == twiml.Record(action="/recorded", max_length=30.0, play_beep=False)
-    assert verbs[4] == twiml.Redirect("/again", "GET")
-    assert verbs[5] == twiml.Enqueue("general", action="/left", wait_url="/wait")
+    assert g.prompt == (sim.Say("请按一", "Polly.Zhiyu", "zh-CN"), sim.Pause(2.0))
+    assert verbs[1] == sim.Say("Goodbye", "Polly.Joanna", "en-US", loop=2)
+    assert verbs[3] == sim.Record(action="/recorded", max_length=30.0, play_beep=False)
+    assert verbs[4] == sim.Redirect("/again", "GET")
+    assert verbs[5] == sim.Enqueue("general", action="/left", wait_url="/wait")
     dialled = verbs[7]
-    assert isinstance(dialled, twiml.Dial)
+    assert isinstance(dialled, sim.Dial)
     assert [(t.kind, t.address) for t in dialled.targets] == [
         ("client", "agent-7"),
         ("number", "+14155550100"),
         ("sip", "sip:agent@example.com"),
     ]
     assert dialled.timeout == 20.0 and dialled.action == "/dialed"
-    assert verbs[9] == twiml.Reject("busy")
+    assert verbs[9] == sim.Reject("busy")
 
 
 def test_defaults_follow_twilio() -> None:
-    verbs = twiml.parse_twiml(
+    verbs = sim.parse_twiml(
         "<Response><Gather/><Record/><Dial>+15551234567</Dial><Enqueue>q</Enqueue></Response>"
     )
-    assert verbs[0] == twiml.Gather()
+    assert verbs[0] == sim.Gather()
     assert verbs[0].input == {"dtmf"} and verbs[0].action is None and verbs[0].method == "POST"
-    assert verbs[1] == twiml.Record()
-    assert verbs[2] == twiml.Dial(targets=(twiml.DialTarget("number", "+15551234567"),))
-    assert verbs[3] == twiml.Enqueue("q")
+    assert verbs[1] == sim.Record()
+    assert verbs[2] == sim.Dial(targets=(sim.DialTarget("number", "+15551234567"),))
+    assert verbs[3] == sim.Enqueue("q")
 
 
 def test_ssml_inside_say_is_read_as_its_text() -> None:
-    (say,) = twiml.parse_twiml(
+    (say,) = sim.parse_twiml(
         '<Response><Say>Hello <break time="1s"/> <prosody rate="slow">there</prosody></Say>'
         "</Response>"
     )
-    assert say == twiml.Say("Hello there")
+    assert say == sim.Say("Hello there")
 
 
 def test_unknown_verbs_are_kept_to_be_shown_and_skipped() -> None:
-    verbs = twiml.parse_twiml('<Response><Sms to="+1">hi</Sms><Say>x</Say></Response>')
-    assert verbs == [twiml.Unsupported("Sms", {"to": "+1"}), twiml.Say("x")]
+    verbs = sim.parse_twiml('<Response><Sms to="+1">hi</Sms><Say>x</Say></Response>')
+    assert verbs == [sim.Unsupported("Sms", {"to": "+1"}), sim.Say("x")]
 
 
 @pytest.mark.parametrize(
@@ -112,8 +112,8 @@ def test_unknown_verbs_are_kept_to_be_shown_and_skipped() -> None:
     ],
 )
 def test_invalid_twiml_is_refused_with_a_reason(document: str, message: str) -> None:
-    with pytest.raises(twiml.TwimlError, match=message):
-        twiml.parse_twiml(document)
+    with pytest.raises(sim.TwimlError, match=message):
+        sim.parse_twiml(document)
 
 
 def test_script_files_become_steps(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_script_files_become_steps(tmp_path: Path) -> None:
     )
     assert load_script(script) == [
         Press("1"),
-        Say("I lost my card", 0.75),
+        Speak("I lost my card", 0.75),
         Silence(),
         Audio(tmp_path / "voice.wav"),
         Wait(3),
@@ -142,7 +142,7 @@ def test_script_files_become_steps(tmp_path: Path) -> None:
     ]
     as_json = tmp_path / "call.json"
     as_json.write_text('{"steps": [{"press": "12#"}, {"say": "余额"}]}')
-    assert load_script(as_json) == [Press("12#"), Say("余额")]
+    assert load_script(as_json) == [Press("12#"), Speak("余额")]
 
 
 @pytest.mark.parametrize(

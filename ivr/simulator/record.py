@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ivr.telephony.simulator.steps import Step
+from ivr.simulator.script import ScriptStep
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class CallRecord:
     requests: list[Exchange] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    steps_left: list[Step] = field(default_factory=list)
+    steps_left: list[ScriptStep] = field(default_factory=list)
     ended_by: str = ""
 
     @property

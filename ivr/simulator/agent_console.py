@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from ivr.telephony.simulator.record import Exchange
-from ivr.telephony.simulator.twiml import Dial, DialTarget
-from ivr.telephony.simulator.webhooks import Webhooks
+from ivr.simulator.carrier_requests import CarrierRequests
+from ivr.simulator.record import Exchange
+from ivr.simulator.verbs import Dial, DialTarget
 
 RING_PATH = "/sim/console/ring"
 TALK_PATH = "/sim/console/talk"
@@ -45,7 +45,7 @@ def _answer(exchange: Exchange) -> dict[str, object] | None:
 
 
 async def ring_console(
-    webhooks: Webhooks,
+    webhooks: CarrierRequests,
     *,
     doc_url: str,
     call_sid: str,

@@ -6,8 +6,8 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Protocol
 
-from ivr.telephony.simulator import twiml
-from ivr.telephony.simulator.steps import (
+from ivr.simulator import verbs
+from ivr.simulator.script import (
     AgentAnswers,
     AgentBusy,
     AgentFailed,
@@ -16,29 +16,29 @@ from ivr.telephony.simulator.steps import (
     Audio,
     Hangup,
     Press,
-    Say,
+    ScriptStep,
     Silence,
-    Step,
+    Speak,
     Wait,
 )
 
-GATHER_STEPS = (Press, Say, Silence, Hangup)
-RECORD_STEPS = (Audio, Say, Silence, Hangup, Press)
+GATHER_STEPS = (Press, Speak, Silence, Hangup)
+RECORD_STEPS = (Audio, Speak, Silence, Hangup, Press)
 AGENT_STEPS = (AgentAnswers, AgentNoAnswer, AgentBusy, AgentFailed)
 
 
 class CallerInput(Protocol):
     """The caller's side of the call; None means nothing happens (a timeout)."""
 
-    async def at_gather(self, gather: twiml.Gather) -> Step | None:
+    async def at_gather(self, gather: verbs.Gather) -> ScriptStep | None:
         """Keys, speech, silence or a hang-up for this Gather."""
         ...
 
-    async def at_record(self, record: twiml.Record) -> Step | None:
+    async def at_record(self, record: verbs.Record) -> ScriptStep | None:
         """Audio, speech, a key, silence or a hang-up for this Record."""
         ...
 
-    async def at_dial(self, dial: twiml.Dial) -> AgentStep | None:
+    async def at_dial(self, dial: verbs.Dial) -> AgentStep | None:
         """How the dialled party answers; None leaves it to the carrier's default."""
         ...
 
@@ -46,7 +46,7 @@ class CallerInput(Protocol):
         """Whether a queued caller hangs up after this wait-URL round."""
         ...
 
-    def remaining(self) -> list[Step]:
+    def remaining(self) -> list[ScriptStep]:
         """Steps not used (empty for a person)."""
         ...
 
@@ -54,24 +54,24 @@ class CallerInput(Protocol):
 class ScriptedCaller:
     """Answers from a fixed list of steps, in order; a step that does not fit waits."""
 
-    def __init__(self, steps: Sequence[Step]) -> None:
-        self._steps: deque[Step] = deque(steps)
+    def __init__(self, steps: Sequence[ScriptStep]) -> None:
+        self._steps: deque[ScriptStep] = deque(steps)
         self._waited = 0
 
-    def _take(self, kinds: tuple[type, ...]) -> Step | None:
+    def _take(self, kinds: tuple[type, ...]) -> ScriptStep | None:
         if self._steps and isinstance(self._steps[0], kinds):
             return self._steps.popleft()
         return None
 
-    async def at_gather(self, gather: twiml.Gather) -> Step | None:
-        """The next Press/Say/Silence/Hangup; anything else leaves the Gather to time out."""
+    async def at_gather(self, gather: verbs.Gather) -> ScriptStep | None:
+        """The next Press/Speak/Silence/Hangup; anything else leaves the Gather to time out."""
         return self._take(GATHER_STEPS)
 
-    async def at_record(self, record: twiml.Record) -> Step | None:
-        """The next Audio/Say/Silence/Hangup/Press."""
+    async def at_record(self, record: verbs.Record) -> ScriptStep | None:
+        """The next Audio/Speak/Silence/Hangup/Press."""
         return self._take(RECORD_STEPS)
 
-    async def at_dial(self, dial: twiml.Dial) -> AgentStep | None:
+    async def at_dial(self, dial: verbs.Dial) -> AgentStep | None:
         """The next Agent* step, if that is what comes next."""
         step = self._take(AGENT_STEPS)
         assert step is None or isinstance(step, AGENT_STEPS)
@@ -87,6 +87,6 @@ class ScriptedCaller:
             self._waited = 0
         return self._take((Hangup,)) is not None
 
-    def remaining(self) -> list[Step]:
+    def remaining(self) -> list[ScriptStep]:
         """Steps no Gather, Record, Dial or queue used."""
         return list(self._steps)

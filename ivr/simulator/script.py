@@ -1,7 +1,7 @@
 """What the simulated caller (and the far end of a `<Dial>`) does, step by step.
 
-A script is a list of steps. Each Gather takes the next Press/Say step, a Record the
-next Audio/Say step, a Dial the next Agent* step; a Silence step lets a Gather time
+A script is a list of steps. Each Gather takes the next Press/Speak step, a Record the
+next Audio/Speak step, a Dial the next Agent* step; a Silence step lets a Gather time
 out, Wait keeps a queued caller waiting, Hangup ends the call where it stands.
 """
 
@@ -33,7 +33,7 @@ class Press:
 
 
 @dataclass(frozen=True)
-class Say:
+class Speak:
     """The caller speaks; Twilio's recogniser hears `text` with this confidence."""
 
     text: str
@@ -95,7 +95,7 @@ class AgentFailed:
 
 
 AgentStep = AgentAnswers | AgentNoAnswer | AgentBusy | AgentFailed
-Step = Press | Say | Audio | Silence | Wait | Hangup | AgentStep
+ScriptStep = Press | Speak | Audio | Silence | Wait | Hangup | AgentStep
 
 AGENT_OUTCOMES: dict[str, AgentStep] = {
     "answer": AgentAnswers(),
@@ -117,7 +117,7 @@ def agent_outcome(name: str, *, seconds: float = 60.0) -> AgentStep:
         raise InvalidInputError(f"agent: {name!r} is not one of {choices}", field="agent") from None
 
 
-def _step_from_mapping(item: dict[str, object], *, base: Path) -> Step:
+def _step_from_mapping(item: dict[str, object], *, base: Path) -> ScriptStep:
     """One script entry such as {press: "1"} or {say: "...", confidence: 0.8}."""
     if "press" in item:
         return Press(digits=str(item["press"]))
@@ -125,7 +125,7 @@ def _step_from_mapping(item: dict[str, object], *, base: Path) -> Step:
         confidence = item.get("confidence", 0.9)
         if not isinstance(confidence, int | float):
             raise InvalidInputError("say: confidence must be a number", field="confidence")
-        return Say(text=str(item["say"]), confidence=float(confidence))
+        return Speak(text=str(item["say"]), confidence=float(confidence))
     if "audio" in item:
         path = Path(str(item["audio"]))
         return Audio(path=path if path.is_absolute() else base / path)
@@ -145,13 +145,13 @@ def _step_from_mapping(item: dict[str, object], *, base: Path) -> Step:
     raise InvalidInputError(f"unknown step {item!r}; a step is one of {known}")
 
 
-def parse_steps(data: object, *, base: Path = Path()) -> list[Step]:
+def parse_steps(data: object, *, base: Path = Path()) -> list[ScriptStep]:
     """Steps from a decoded YAML/JSON list; relative audio paths are resolved against `base`."""
     if isinstance(data, dict) and "steps" in data:
         data = data["steps"]
     if not isinstance(data, list):
         raise InvalidInputError("a script is a list of steps", field="steps")
-    steps: list[Step] = []
+    steps: list[ScriptStep] = []
     for index, item in enumerate(data, start=1):
         if isinstance(item, str) and item in ("silence", "hangup", "wait"):
             item = {item: True}
@@ -164,7 +164,7 @@ def parse_steps(data: object, *, base: Path = Path()) -> list[Step]:
     return steps
 
 
-def load_script(path: Path) -> list[Step]:
+def load_script(path: Path) -> list[ScriptStep]:
     """Steps from a YAML or JSON file; InvalidInputError names the file and step."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -180,12 +180,12 @@ def load_script(path: Path) -> list[Step]:
         raise InvalidInputError(f"{path}: {exc}", field=exc.field) from exc
 
 
-def describe(step: Step) -> str:
+def describe(step: ScriptStep) -> str:
     """A short human description of a step, for logs and the console."""
     match step:
         case Press(digits=digits):
             return f"press {digits}"
-        case Say(text=text, confidence=confidence):
+        case Speak(text=text, confidence=confidence):
             return f"say {text!r} (confidence {confidence:g})"
         case Audio(path=path):
             return f"audio {path}"
@@ -197,6 +197,6 @@ def describe(step: Step) -> str:
             return type(step).__name__.lower()
 
 
-def steps_text(steps: Sequence[Step]) -> str:
+def steps_text(steps: Sequence[ScriptStep]) -> str:
     """All steps, described, comma-separated."""
     return ", ".join(describe(step) for step in steps)

@@ -11,18 +11,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from ivr.telephony.simulator import twiml
-from ivr.telephony.simulator.call_setup import CallEnded, Jump
-from ivr.telephony.simulator.webhooks import new_sid
+from ivr.simulator import verbs
+from ivr.simulator.call_setup import CallEnded, Jump
+from ivr.simulator.carrier_requests import new_sid
 
 if TYPE_CHECKING:
-    from ivr.telephony.simulator.session import CallSession
+    from ivr.simulator.session import CallSession
 
 HOLD_MUSIC_SECONDS = 30.0
 MAX_QUEUE_SIZE = "100"
 
 
-async def wait_in_queue(session: CallSession, doc_url: str, enqueue: twiml.Enqueue) -> Jump | None:
+async def wait_in_queue(session: CallSession, doc_url: str, enqueue: verbs.Enqueue) -> Jump | None:
     """Hold the caller in `enqueue.queue`; the Enqueue action to fetch, or None to go on."""
     queue_sid = new_sid("QU")
     started = session.clock
@@ -55,7 +55,7 @@ def _wait_params(queue_sid: str, waited: float) -> dict[str, str]:
 
 
 async def _wait(
-    session: CallSession, doc_url: str, enqueue: twiml.Enqueue, queue_sid: str, started: float
+    session: CallSession, doc_url: str, enqueue: verbs.Enqueue, queue_sid: str, started: float
 ) -> tuple[str, str]:
     """(QueueResult, who ended the call) once the caller is out of the queue."""
     wait_url = urljoin(doc_url, enqueue.wait_url) if enqueue.wait_url else None
@@ -85,21 +85,21 @@ async def _play_wait_document(
 ) -> tuple[str, str] | None:
     """Run one wait document (and what it redirects to); an outcome when the wait ends."""
     while jump is not None:
-        verbs = await session.fetch(jump)
+        document = await session.fetch(jump)
         current, jump = jump.url, None
-        for verb in verbs:
+        for verb in document:
             session.count_verb()
             match verb:
-                case twiml.Say() | twiml.Play() | twiml.Pause():
+                case verbs.Say() | verbs.Play() | verbs.Pause():
                     await session.prompt(verb)
-                case twiml.Gather():
+                case verbs.Gather():
                     jump = await session.gather(current, verb)
-                case twiml.Redirect(url=url, method=method):
+                case verbs.Redirect(url=url, method=method):
                     params = _wait_params(queue_sid, session.clock - started)
                     jump = Jump("wait", urljoin(current, url), method, params)
-                case twiml.Leave():
+                case verbs.Leave():
                     return "leave", ""
-                case twiml.Hangup():
+                case verbs.Hangup():
                     return "hangup", "service"
                 case _:
                     session.note(f"{type(verb).__name__} is not allowed in a wait URL; skipped")

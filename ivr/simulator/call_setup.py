@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ivr.telephony.simulator.steps import AgentStep
+from ivr.simulator.script import AgentStep
 
 APPLICATION_ERROR = "We are sorry, an application error has occurred. Goodbye."
 PLAY_SECONDS = 5.0

@@ -30,6 +30,7 @@ test: install services lint typecheck pytest
 lint:
 	$(BIN)/ruff check $(CHECKED)
 	$(BIN)/ruff format --check $(CHECKED)
+	$(BIN)/lint-imports
 
 typecheck:
 	$(BIN)/mypy --strict ivr

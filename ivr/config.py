@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from ivr.errors import ConfigError
 
@@ -118,15 +119,7 @@ class Settings(BaseSettings):
 
     def database_url_async(self) -> str:
         """The ticket store URL with an async driver (aiosqlite, asyncpg)."""
-        url = self.database_url or f"sqlite:///{self.data_dir / 'ivr.db'}"
-        for plain, driver in (
-            ("sqlite://", "sqlite+aiosqlite://"),
-            ("postgresql://", "postgresql+asyncpg://"),
-            ("postgres://", "postgresql+asyncpg://"),
-        ):
-            if url.startswith(plain):
-                return driver + url[len(plain) :]
-        return url
+        return async_database_url(self.database_url or f"sqlite:///{self.data_dir / 'ivr.db'}")
 
     def public_base(self, host: str, port: int) -> str:
         """The base URL the carrier uses to reach us."""
@@ -149,3 +142,24 @@ class Settings(BaseSettings):
             raise ConfigError(f"IVR_DATA_DIR: cannot keep the auth token in {path}: {exc}") from exc
         self.twilio_auth_token = token
         return token
+
+
+# The async driver the ticket store uses for each database a URL may name.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+
+
+def async_database_url(url: str) -> str:
+    """`url` with the async driver for its database, whatever sync driver it named.
+
+    Parsed by SQLAlchemy (`make_url`), so `postgresql+psycopg2://`, `postgres://`
+    and passwords with odd characters all come out right; other databases pass as given.
+    """
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.get_backend_name())
+    if driver is None:
+        return url
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import unquote_plus
 
-from ivr.tickets.redact import RedactingFilter, redact
+from ivr.security.redact import RedactingFilter, redact
 
 LogFormat = Literal["text", "json"]
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from ivr.api.auth import AdminDep, AdminOrSupervisorDep
 from ivr.api.deps import FlowCatalogDep, KeysDep, RedisDep
 from ivr.errors import NotFoundError
-from ivr.flows.loader import FlowError
+from ivr.flows.problems import FlowError
 
 router = APIRouter(prefix="/api/flows", tags=["flows"])
 

@@ -9,7 +9,8 @@ import typer
 
 from ivr.config import Settings
 from ivr.flows.graph import render_svg
-from ivr.flows.loader import FlowError, read_flow_files
+from ivr.flows.loader import read_flow_files
+from ivr.flows.problems import FlowError
 from ivr.flows.validate import validate
 from ivr.prompts.lint import lint
 from ivr.prompts.loader import LintError, read_prompt_files

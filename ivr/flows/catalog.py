@@ -20,8 +20,9 @@ from types import MappingProxyType
 import redis.asyncio as aioredis
 
 from ivr.errors import NotFoundError
-from ivr.flows.loader import FlowConfigError, FlowError, parse_flow_partial, read_flow_files
+from ivr.flows.loader import parse_flow_partial, read_flow_files
 from ivr.flows.model import Flow
+from ivr.flows.problems import FlowConfigError, FlowError
 from ivr.flows.validate import check_partial, validate
 from ivr.keys import Keys
 from ivr.prompts.lint import lint

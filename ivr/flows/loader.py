@@ -6,16 +6,17 @@ wants the whole list, each with file, flow, node and line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-from ivr.errors import ProblemsError, placed
 from ivr.flows.model import Flow
+from ivr.flows.problems import FlowConfigError, FlowError, FlowFiles, PartialFlow
+from ivr.flows.validate import node_problems
+from ivr.yaml_lines import YamlDocument, line_of, parse_yaml
 
 # The discriminator values pydantic puts into error locations of a node.
 _NODE_TAGS = frozenset(
@@ -36,129 +37,6 @@ _NODE_TAGS = frozenset(
 )
 # Fields the loader fills itself; an admin writing them is a mistake.
 _LOADER_FIELDS = ("source", "lines", "field_lines")
-
-
-class FlowError(BaseModel):
-    """One problem in a flow file, with its place."""
-
-    model_config = ConfigDict(frozen=True)
-
-    file: str
-    flow: str | None = None
-    node: str | None = None
-    line: int | None = None
-    message: str
-
-    def __str__(self) -> str:
-        return placed(self.file, self.line, (self.flow, self.node), self.message)
-
-
-class FlowConfigError(ProblemsError):
-    """Flow files that cannot be used; `errors` lists every problem."""
-
-    def __init__(self, errors: Iterable[FlowError]) -> None:
-        self.errors = list(errors)
-        super().__init__(self.errors, what="flows")
-
-
-@dataclass
-class YamlDocument:
-    """A parsed YAML document with the line of every mapping key."""
-
-    data: Any
-    # ("nodes", "menu", "options", "1") -> line of that key (1-based)
-    lines: dict[tuple[str, ...], int] = field(default_factory=dict)
-    # (path of the mapping, key, line of the repeat, line of the first)
-    duplicates: list[tuple[tuple[str, ...], str, int, int]] = field(default_factory=list)
-
-
-# Deeper than any flow or prompt file needs, far below the interpreter's recursion limit.
-MAX_YAML_DEPTH = 64
-
-
-class _KeysAsWritten(yaml.SafeLoader):
-    """A safe loader keeping mapping keys as the text written.
-
-    Option keys like `1`, `01` or `0` must stay strings: YAML would turn them
-    into ints (and `01` into 1), and dicts would silently drop repeated keys.
-    """
-
-    _depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        # Aliases let a few hundred bytes expand into an exponential walk; admins need none.
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed; write a '*' key as \"*\"", mark
-            )
-        # The composer recurses once per level: "[[[[..." 20,000 deep would blow
-        # Python's stack. Real flows nest a handful of levels.
-        if self._depth >= MAX_YAML_DEPTH:
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", mark
-            )
-        self._depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        self.flatten_mapping(node)
-        mapping: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                key: Any = key_node.value
-            else:
-                key = self.construct_object(key_node, deep=True)
-            mapping[key] = self.construct_object(value_node, deep=deep)
-        return mapping
-
-
-def parse_yaml(text: str) -> YamlDocument:
-    """Parse one YAML document, keeping key lines and noting repeated keys.
-
-    Raises yaml.YAMLError (with a mark) when the text is not YAML.
-    """
-    loader = _KeysAsWritten(text)
-    try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    finally:
-        loader.dispose()
-    doc = YamlDocument(data=data)
-    if root is not None:
-        _walk(root, (), doc)
-    return doc
-
-
-def _walk(node: yaml.Node, path: tuple[str, ...], doc: YamlDocument) -> None:
-    if isinstance(node, yaml.MappingNode):
-        first: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-            line = key_node.start_mark.line + 1
-            if key in first:
-                doc.duplicates.append((path, key, line, first[key]))
-            else:
-                first[key] = line
-                doc.lines[(*path, key)] = line
-            _walk(value_node, (*path, key), doc)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            doc.lines.setdefault((*path, str(index)), item.start_mark.line + 1)
-            _walk(item, (*path, str(index)), doc)
-
-
-def _line_of(doc: YamlDocument, path: tuple[str, ...]) -> int | None:
-    """The line of the longest prefix of `path` the document has."""
-    for end in range(len(path), 0, -1):
-        line = doc.lines.get(path[:end])
-        if line is not None:
-            return line
-    return None
 
 
 def _describe(error: Any, rest: tuple[str, ...]) -> str:
@@ -182,9 +60,9 @@ def _pydantic_errors(
         if len(loc) >= 2 and loc[0] == "nodes":
             node = loc[1]
             rest = loc[3:] if len(loc) >= 3 and loc[2] in _NODE_TAGS else loc[2:]
-            line = _line_of(doc, ("nodes", node, *rest))
+            line = line_of(doc, ("nodes", node, *rest))
         else:
-            line = _line_of(doc, loc)
+            line = line_of(doc, loc)
         yield FlowError(file=file, flow=flow, node=node, line=line, message=_describe(error, rest))
 
 
@@ -209,32 +87,6 @@ def _fill_lines(flow: Flow, doc: YamlDocument) -> None:
                 flow.lines[path[1]] = line
             else:
                 flow.field_lines[".".join(path[1:])] = line
-
-
-@dataclass(frozen=True)
-class PartialFlow:
-    """A flow file with problems, kept so the validator can still check what parsed.
-
-    `flow` is the flow with each malformed node (`broken`) stood in by a plain
-    hang-up; `reported` are the problems the loader already found in the file,
-    so the validator adds only new ones.
-    """
-
-    flow: Flow
-    broken: frozenset[str]
-    reported: tuple[FlowError, ...]
-
-
-class FlowFiles(dict[str, Flow]):
-    """The usable flows of a folder by name; `partial` holds the files with problems.
-
-    `validate(flows, prompts)` checks the parsed nodes of `partial` too, so a
-    broken node never hides another node's problem (a prompt missing, say).
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.partial: dict[str, PartialFlow] = {}
 
 
 def parse_flow(
@@ -338,8 +190,6 @@ def _node_problems(flow: Flow, broken: frozenset[str]) -> list[FlowError]:
     So an admin sees every error at once; graph problems (unreachable nodes,
     loops) are left out, since a stand-in can cause or hide them.
     """
-    from ivr.flows.validate import node_problems  # the validator builds on this module
-
     return node_problems(flow, None, skip=broken)
 
 

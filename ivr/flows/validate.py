@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from ivr.errors import ConfigError
 from ivr.flows.hours import span_problem, zone
-from ivr.flows.loader import FlowError, FlowFiles, PartialFlow
 from ivr.flows.model import (
     DIGITS,
     TERMINAL_TYPES,
@@ -24,6 +23,7 @@ from ivr.flows.model import (
     SubflowNode,
     SurveyNode,
 )
+from ivr.flows.problems import FlowError, FlowFiles, PartialFlow
 from ivr.prompts.model import PromptCatalog
 
 __all__ = [

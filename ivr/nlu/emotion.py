@@ -14,10 +14,9 @@ from collections.abc import Iterable
 
 from ivr.ids import Emotion
 from ivr.nlu.learner import TextClassifier
-from ivr.nlu.models import Behaviour, EmotionCue, EmotionReading
+from ivr.nlu.models import Behaviour, EmotionCue, EmotionReading, VoiceCues
 from ivr.nlu.text import has_content, normalize
 from ivr.nlu.text_cues import text_cues
-from ivr.speech.models import VoiceCues
 
 # Below this total a caller reads as neutral: one mild word is not an emotion.
 EMOTION_FLOOR = 0.35

@@ -35,6 +35,19 @@ class EmotionReading(BaseModel):
     cues: list[EmotionCue] = Field(default_factory=list)
 
 
+class VoiceCues(BaseModel):
+    """How the caller sounded: measured on the prepared audio (ivr.speech.cues)."""
+
+    loudness_dbfs: float = Field(description="mean loudness of speech, dBFS")
+    peak_dbfs: float
+    loudness_variance: float = Field(description="variance of per-frame dBFS over speech")
+    pitch_hz: float | None = Field(default=None, description="median F0 of voiced frames")
+    pitch_variance: float | None = None
+    speech_rate: float = Field(description="syllable-like energy peaks per second of speech")
+    silence_share: float = Field(ge=0.0, le=1.0)
+    duration_seconds: float = Field(ge=0.0)
+
+
 class Behaviour(BaseModel):
     """How the caller has behaved in the menu and in the bank's records."""
 

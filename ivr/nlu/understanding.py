@@ -16,10 +16,9 @@ from ivr.nlu.emotion import read_emotion
 from ivr.nlu.encoder import encoder_fingerprint
 from ivr.nlu.focus import focus
 from ivr.nlu.learner import TextClassifier
-from ivr.nlu.models import Behaviour, EmotionReading, Reading, TopicPrediction
+from ivr.nlu.models import Behaviour, EmotionReading, Reading, TopicPrediction, VoiceCues
 from ivr.nlu.text import fold, has_content, has_language, normalize
 from ivr.nlu.vectors import shipped_fingerprint
-from ivr.speech.models import VoiceCues
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ivr.errors import ProblemsError, placed
-from ivr.flows.loader import YamlDocument, parse_yaml
 from ivr.prompts.model import PromptCatalog, PromptSet
+from ivr.yaml_lines import YamlDocument, parse_yaml
 
 
 class LintError(BaseModel):

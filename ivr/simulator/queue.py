@@ -8,21 +8,75 @@ QueueTime, or goes on with the verb after `<Enqueue>` when there is no action.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urljoin
 
 from ivr.simulator import verbs
-from ivr.simulator.call_setup import CallEnded, Jump
+from ivr.simulator.call_setup import CallEnded, Jump, Limits
+from ivr.simulator.callers import CallerInput
 from ivr.simulator.carrier_requests import new_sid
-
-if TYPE_CHECKING:
-    from ivr.simulator.session import CallSession
+from ivr.simulator.record import Exchange
 
 HOLD_MUSIC_SECONDS = 30.0
 MAX_QUEUE_SIZE = "100"
 
 
-async def wait_in_queue(session: CallSession, doc_url: str, enqueue: verbs.Enqueue) -> Jump | None:
+class QueuedCall(Protocol):
+    """What the wait loop needs of the call it holds (ivr.simulator.session.CallSession).
+
+    A protocol rather than the class: the session drives this loop, so the loop
+    must not import the session back.
+    """
+
+    @property
+    def clock(self) -> float:
+        """Seconds since the call began."""
+        ...
+
+    @property
+    def limits(self) -> Limits:
+        """The call's bounds."""
+        ...
+
+    @property
+    def caller_input(self) -> CallerInput:
+        """Who answers the carrier's questions."""
+        ...
+
+    def note(self, text: str) -> None:
+        """Keep a remark on the call's record."""
+        ...
+
+    def hear(self, kind: str, text: str = "", *, language: str = "", voice: str = "") -> None:
+        """The caller hears something."""
+        ...
+
+    def count_verb(self) -> None:
+        """One more verb executed."""
+        ...
+
+    async def advance(self, seconds: float) -> None:
+        """Let simulated time pass."""
+        ...
+
+    async def send(self, purpose: str, url: str, method: str, extra: dict[str, str]) -> Exchange:
+        """One signed request to the service."""
+        ...
+
+    async def fetch(self, jump: Jump) -> list[verbs.Verb]:
+        """Request a document and parse its verbs."""
+        ...
+
+    async def prompt(self, verb: verbs.Say | verbs.Play | verbs.Pause) -> None:
+        """Play a prompt verb."""
+        ...
+
+    async def gather(self, doc_url: str, gather: verbs.Gather) -> Jump | None:
+        """Run a `<Gather>`."""
+        ...
+
+
+async def wait_in_queue(session: QueuedCall, doc_url: str, enqueue: verbs.Enqueue) -> Jump | None:
     """Hold the caller in `enqueue.queue`; the Enqueue action to fetch, or None to go on."""
     queue_sid = new_sid("QU")
     started = session.clock
@@ -55,7 +109,7 @@ def _wait_params(queue_sid: str, waited: float) -> dict[str, str]:
 
 
 async def _wait(
-    session: CallSession, doc_url: str, enqueue: verbs.Enqueue, queue_sid: str, started: float
+    session: QueuedCall, doc_url: str, enqueue: verbs.Enqueue, queue_sid: str, started: float
 ) -> tuple[str, str]:
     """(QueueResult, who ended the call) once the caller is out of the queue."""
     wait_url = urljoin(doc_url, enqueue.wait_url) if enqueue.wait_url else None
@@ -81,7 +135,7 @@ async def _wait(
 
 
 async def _play_wait_document(
-    session: CallSession, jump: Jump | None, queue_sid: str, started: float
+    session: QueuedCall, jump: Jump | None, queue_sid: str, started: float
 ) -> tuple[str, str] | None:
     """Run one wait document (and what it redirects to); an outcome when the wait ends."""
     while jump is not None:

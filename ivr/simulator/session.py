@@ -25,6 +25,7 @@ from ivr.simulator.call_setup import (
 )
 from ivr.simulator.callers import CallerInput
 from ivr.simulator.carrier_requests import CarrierRequests, new_sid, twiml_content_error
+from ivr.simulator.queue import wait_in_queue
 from ivr.simulator.record import CallRecord, Event, Exchange, Heard, Note
 from ivr.simulator.recordings import Recording, RecordingServer, synthesize
 from ivr.simulator.script import (
@@ -367,9 +368,6 @@ class CallSession:
     # -- the queue -------------------------------------------------------------------------
 
     async def _enqueue(self, doc_url: str, enqueue: verbs.Enqueue) -> Jump | None:
-        # Imported here: the queue module drives this session, so it imports this one.
-        from ivr.simulator.queue import wait_in_queue
-
         return await wait_in_queue(self, doc_url, enqueue)
 
     @property

@@ -1,4 +1,8 @@
-"""What the speech pipeline hands to the rest of the service."""
+"""What the speech pipeline hands to the rest of the service.
+
+`VoiceCues` is defined with the other inputs of understanding (ivr.nlu.models),
+which speech sits above; it is named here too, where the seam has always had it.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ivr.nlu.models import VoiceCues
 
-class VoiceCues(BaseModel):
-    """How the caller sounded: measured on the prepared audio."""
-
-    loudness_dbfs: float = Field(description="mean loudness of speech, dBFS")
-    peak_dbfs: float
-    loudness_variance: float = Field(description="variance of per-frame dBFS over speech")
-    pitch_hz: float | None = Field(default=None, description="median F0 of voiced frames")
-    pitch_variance: float | None = None
-    speech_rate: float = Field(description="syllable-like energy peaks per second of speech")
-    silence_share: float = Field(ge=0.0, le=1.0)
-    duration_seconds: float = Field(ge=0.0)
+__all__ = ["Transcript", "TranscriptionOutcome", "VoiceCues"]
 
 
 class Transcript(BaseModel):

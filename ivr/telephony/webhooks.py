@@ -9,8 +9,8 @@ from typing import cast
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from ivr.api.deps import SettingsDep
 from ivr.calls.state import CallState
+from ivr.config import Settings
 from ivr.telephony import connect, recording
 from ivr.telephony.front_door import serve_hook
 from ivr.telephony.signature import InvalidSignature
@@ -125,9 +125,12 @@ HOOKS_BY_PATH = {hook.path: hook for hook in HOOKS}
 
 
 def _endpoint(hook: Hook) -> Callable[..., Awaitable[Response]]:
-    async def endpoint(request: Request, settings: SettingsDep) -> Response:
+    async def endpoint(request: Request) -> Response:
         # Reached for a body the front door leaves alone (not urlencoded); same answer.
+        # The app's state is read as the front door reads it, not through the API's
+        # dependencies: the carrier edge sits below the API.
         board = cast(Switchboard, request.app.state.switchboard)
+        settings = cast(Settings, request.app.state.settings)
         form = await request.form()
         fields = {key: value for key, value in form.items() if isinstance(value, str)}
         try:

@@ -12,22 +12,10 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from ivr.config import async_database_url
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x1F0E7  # any constant shared by every process of the service
-
-
-def async_url(url: str) -> str:
-    """`url` with an async driver: sqlite -> aiosqlite, postgresql -> asyncpg."""
-    for plain, driver in (
-        ("sqlite://", "sqlite+aiosqlite://"),
-        ("postgresql://", "postgresql+asyncpg://"),
-        ("postgres://", "postgresql+asyncpg://"),
-        ("postgresql+psycopg2://", "postgresql+asyncpg://"),
-        ("postgresql+psycopg://", "postgresql+asyncpg://"),
-    ):
-        if url.startswith(plain):
-            return driver + url[len(plain) :]
-    return url
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -47,7 +35,7 @@ def make_engine(url: str) -> AsyncEngine:
     SQL parameters are kept out of error messages, so a logged database error
     never carries what a caller said.
     """
-    url = async_url(url)
+    url = async_database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -86,7 +74,7 @@ def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url:
-        cfg.set_main_option("sqlalchemy.url", async_url(url))
+        cfg.set_main_option("sqlalchemy.url", async_database_url(url))
     return cfg
 
 

@@ -26,9 +26,9 @@ from redis.exceptions import RedisError, ResponseError
 
 from ivr.events import STREAM_FIELD, CallEvent
 from ivr.keys import Keys
+from ivr.security.redact import redact
 from ivr.tickets.customers import write_summaries
 from ivr.tickets.outage import is_outage, report_healthy, report_unhealthy
-from ivr.tickets.redact import redact
 from ivr.tickets.store import PersistResult, TicketStore
 
 GROUP = "tickets"

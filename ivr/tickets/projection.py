@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ivr.events import CallEvent
+from ivr.security.redact import mask_digits, redact_data
 from ivr.tickets.models import Call, Callback, CallbackStatus, Outcome, Ticket, TicketStatus
-from ivr.tickets.redact import mask_digits, redact_data
 
 ANSWERED_DIAL = frozenset({"completed", "answered"})
 # A ticket keeps the first and the last steps of a long menu path or transcript with a

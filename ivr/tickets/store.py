@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ivr.errors import InvalidInputError, NotFoundError
 from ivr.events import CallEvent
+from ivr.security.redact import redact
 from ivr.tickets import access
 from ivr.tickets.access import AccessRecords
 from ivr.tickets.callbacks import CallbackRecords, settle_late_joins
@@ -34,7 +35,6 @@ from ivr.tickets.models import (
     ticket_id,
 )
 from ivr.tickets.projection import apply_event, clean_data
-from ivr.tickets.redact import redact
 from ivr.tickets.views import (
     CustomerHistory,
     CustomerSummary,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from ivr.flows.loader import FlowError, read_flow_files
+from ivr.flows.loader import read_flow_files
+from ivr.flows.problems import FlowError
 from ivr.flows.validate import validate
 from ivr.prompts.model import PromptCatalog
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from ivr.errors import ConfigError
-from ivr.flows.loader import FlowConfigError, load_flows, parse_flow, read_flow_files
+from ivr.flows.loader import load_flows, parse_flow, read_flow_files
 from ivr.flows.model import MenuNode
+from ivr.flows.problems import FlowConfigError
 from tests.flows.flowtext import line_of, write
 
 TEXT = """

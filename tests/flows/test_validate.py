@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from ivr.cli import flows as flows_cli
 from ivr.config import PROJECT_DIR
-from ivr.flows.loader import FlowError
+from ivr.flows.problems import FlowError
 from ivr.ids import Language
 from ivr.prompts.model import PromptCatalog, PromptSet, SayVoice
 from tests.flows.flowtext import line_of, problems, write

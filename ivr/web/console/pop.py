@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from ivr.calls.state import CallState
 from ivr.events import CallEvent
 from ivr.ids import Emotion, Topic
-from ivr.tickets.redact import redact, redact_data
+from ivr.security.redact import redact, redact_data
 from ivr.tickets.views import CallbackView, CustomerHistory, CustomerSummary
 
 URGENT_TOPICS = frozenset({Topic.LOST_STOLEN_CARD, Topic.FRAUD_DISPUTE})

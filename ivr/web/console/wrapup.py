@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ivr.api.deps import RouterDep, TicketStoreDep
 from ivr.errors import InvalidInputError, NotFoundError
 from ivr.events import CallEvent, EventLog, event_id
+from ivr.security.redact import redact
 from ivr.tickets.models import ticket_id
-from ivr.tickets.redact import redact
 from ivr.tickets.store import TicketStore
 from ivr.tickets.views import TicketPatch, TicketView
 from ivr.web.console.coaching import CALMING_STEPS

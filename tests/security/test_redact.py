@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from ivr.tickets.redact import (
+from ivr.security.redact import (
     CARD_MASK,
     ID_MASK,
     SECRET_MASK,

@@ -31,6 +31,9 @@ EVENT_TYPES: dict[str, str] = {
     "survey.answered": "csat",
     "self_service.completed": "node",
     "call.ended": "status, duration",
+    # written by the agent's console (ivr.web.console.wrapup), not by a webhook
+    "agent.checklist": "step, done, agent_id",
+    "agent.wrap_up": "agent_id, bank_at_fault, status, checklist, disposition",
     "error": "where, message",
 }
 

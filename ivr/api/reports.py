@@ -14,6 +14,7 @@ from ivr.api.tickets import parse_when
 from ivr.api.wall import LiveWall, read_wall
 from ivr.tickets.report_csv import report_csv
 from ivr.tickets.reports import MAX_DAYS, DailyReport, ReportSummary, daily, day_start, summarize
+from ivr.tickets.store import TicketStore
 from ivr.tickets.views import AuditView
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -23,7 +24,7 @@ ToQuery = Annotated[str | None, Query(description="ISO 8601, exclusive")]
 DAY = 86_400.0
 
 
-def _period(from_: str | None, to: str | None) -> tuple[float | None, float | None]:
+def period(from_: str | None, to: str | None) -> tuple[float | None, float | None]:
     """The period asked for, as epoch seconds; 422 naming `from` when it is after `to`."""
     since = parse_when(from_, field="from")
     until = parse_when(to, field="to")
@@ -41,9 +42,9 @@ def _period(from_: str | None, to: str | None) -> tuple[float | None, float | No
     return since, until
 
 
-async def _daily(store: TicketStoreDep, from_: str | None, to: str | None) -> DailyReport:
-    since, until = _period(from_, to)
-    # Without dates: the last seven days, today included.
+async def daily_report(store: TicketStore, from_: str | None, to: str | None) -> DailyReport:
+    """The period day by day (default: the last seven days, today included); 422 past a year."""
+    since, until = period(from_, to)
     until = until if until is not None else day_start(time.time()) + DAY
     since = since if since is not None else until - 7 * DAY
     if until - since > MAX_DAYS * DAY:
@@ -65,7 +66,7 @@ async def report_summary(
     _: AdminOrSupervisorDep, store: TicketStoreDep, from_: FromQuery = None, to: ToQuery = None
 ) -> ReportSummary:
     """Counts by topic, emotion and outcome; queue, handle, abandonment, service level, CSAT."""
-    since, until = _period(from_, to)
+    since, until = period(from_, to)
     tickets = await store.between(since, until)
     return summarize(tickets, period_from=since, period_to=until)
 
@@ -75,7 +76,7 @@ async def report_daily(
     _: AdminOrSupervisorDep, store: TicketStoreDep, from_: FromQuery = None, to: ToQuery = None
 ) -> DailyReport:
     """The summary of each UTC day in the period (default: the last 7 days), and the total."""
-    return await _daily(store, from_, to)
+    return await daily_report(store, from_, to)
 
 
 @router.get(
@@ -87,14 +88,7 @@ async def report_daily_csv(
     _: AdminOrSupervisorDep, store: TicketStoreDep, from_: FromQuery = None, to: ToQuery = None
 ) -> Response:
     """The day-by-day report as CSV: a row per UTC day, then the total."""
-    report = await _daily(store, from_, to)
-    first = report.days[0].period_from if report.days else report.total.period_from
-    name = f"ivr-report-{_day(first)}-{_day(report.total.period_to)}.csv"
-    return Response(
-        report_csv(report),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_response(await daily_report(store, from_, to))
 
 
 @router.get("/live", response_model=LiveWall)
@@ -111,6 +105,17 @@ async def audit_log(
 ) -> list[AuditView]:
     """The newest admin changes: who, when, what, before and after (admins only)."""
     return await store.audit_log(limit=limit)
+
+
+def csv_response(report: DailyReport) -> Response:
+    """`report` as a CSV download named for its days."""
+    first = report.days[0].period_from if report.days else report.total.period_from
+    name = f"ivr-report-{_day(first)}-{_day(report.total.period_to)}.csv"
+    return Response(
+        report_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def _day(at: float | None) -> str:

@@ -27,6 +27,7 @@ PAGE_ROUTERS: tuple[str, ...] = (
     "ivr.web.console.pages",
     "ivr.web.console.ringing",
     "ivr.web.console.wrapup",
+    "ivr.web.dashboard.pages",
 )
 
 ROLE_TEXT = {"admin": "role_admin", "supervisor": "role_supervisor", "agent": "role_agent"}

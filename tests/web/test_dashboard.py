@@ -22,7 +22,10 @@ from ivr.keys import Keys
 from ivr.routing.models import Agent, RoutingRequest
 from ivr.routing.policy import load_policy
 from ivr.routing.router import Router
+from ivr.tickets.reports import ReportSummary
 from ivr.tickets.store import TicketStore
+from ivr.web.dashboard.charts import bar_chart
+from ivr.web.dashboard.view import series
 from ivr.web.site import add_pages
 from tests.tickets.conftest import answered_call
 from tests.web.conftest import csrf_in
@@ -187,3 +190,24 @@ async def test_past_days_their_csv_and_bad_dates(floor: Floor) -> None:
     assert bad.status_code == 422
     assert "Please check the dates" in bad.text
     assert 'value="&lt;b&gt;soon&lt;/b&gt;"' in bad.text  # kept, and escaped
+
+
+def test_bar_charts_put_the_contract_order_first_and_scale_to_the_largest() -> None:
+    chart = bar_chart(
+        {"odd": 5, "loans": 2, "general": 4, "complaint": 0},
+        label=str.upper,
+        order=["loans", "complaint", "general"],
+    )
+    assert [(b.key, b.label, b.count) for b in chart.bars] == [
+        ("loans", "LOANS", 2),
+        ("general", "GENERAL", 4),
+        ("odd", "ODD", 5),
+    ]
+    assert [b.width for b in chart.bars] == [88, 176, 220]
+    assert chart.total == 11 and chart.height == 3 * chart.bars[1].y
+    assert bar_chart({}, label=str).bars == ()
+
+
+def test_a_day_with_no_service_level_is_blank_and_zero_stays_zero() -> None:
+    days = [ReportSummary(service_level=0.0), ReportSummary(), ReportSummary(service_level=0.5)]
+    assert series(days, "service_level") == "0.0,,0.5"

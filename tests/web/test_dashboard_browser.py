@@ -9,12 +9,13 @@ page must follow without a reload, and its figures must equal
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
+# Screenshots go to the test's own folder; IVR_SCREENSHOTS_DIR=docs/screenshots refreshes the
+# README's (a normal run leaves the checkout as it was).
+SCREENSHOTS_DIR = "IVR_SCREENSHOTS_DIR"
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 WAIT_MS = 15_000  # how long the page may take to follow (a bound, not an assertion on time)
 
@@ -80,9 +83,7 @@ class Server:
 
 
 @pytest.fixture
-def server(
-    settings: Settings, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
+def server(settings: Settings, tmp_path: Path, model_cache: Path) -> Iterator[Server]:
     """The shipped configuration with an empty roster, open around the clock."""
     config = tmp_path / "config"
     for part in ("flows", "prompts", "routing"):
@@ -93,7 +94,7 @@ def server(
     sock.bind(("127.0.0.1", 0))
     settings.public_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings.config_dir = config
-    settings.cache_dir = tmp_path_factory.getbasetemp() / "model-cache"
+    settings.cache_dir = model_cache
     with Server(settings, sock) as running:
         yield running
 
@@ -153,9 +154,13 @@ async def browser_page() -> AsyncIterator[Page]:
 
 
 async def test_a_supervisor_watches_calls_queue_and_be_answered(
-    server: Server, browser_page: Page
+    server: Server, browser_page: Page, tmp_path: Path
 ) -> None:
     page = browser_page
+    shots = Path(os.environ.get(SCREENSHOTS_DIR) or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     async with httpx.AsyncClient(base_url=server.url, headers=ADMIN) as api:
         for agent_id in ("ana", "bo"):
             body = {
@@ -190,8 +195,7 @@ async def test_a_supervisor_watches_calls_queue_and_be_answered(
         await expect(page.locator('#wall .states [data-state="away"]')).to_have_attribute(
             "data-count", "2"
         )
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(SCREENSHOTS / "dashboard-live.png"), full_page=True)
+        await page.screenshot(path=str(shots / "dashboard-live.png"), full_page=True)
 
         # The agents come back; both callers are answered, rate the call and hang up.
         for agent_id in ("ana", "bo"):
@@ -224,21 +228,25 @@ async def test_a_supervisor_watches_calls_queue_and_be_answered(
         bars = page.locator('#chart-topic .bar[data-key="account_inquiry"]')
         await expect(bars).to_have_attribute("data-count", "2")
         assert await page.evaluate("window.stillTheSamePage") is True  # never reloaded
-        await page.screenshot(path=str(SCREENSHOTS / "dashboard-answered.png"), full_page=True)
+        await page.screenshot(path=str(shots / "dashboard-answered.png"), full_page=True)
 
         # A tablet held upright reads the same page in one column.
         await page.set_viewport_size({"width": 768, "height": 1024})
-        await page.screenshot(path=str(SCREENSHOTS / "dashboard-tablet.png"))
+        await page.screenshot(path=str(shots / "dashboard-tablet.png"))
 
-        # Past days: today as a period, the same figures from the reports.
+        # Past days: yesterday and today, the same figures from the reports, a trend drawn.
         await page.set_viewport_size({"width": 1280, "height": 800})
-        await page.locator("#from").fill(today)
-        await page.locator("#to").focus()
-        await page.keyboard.press("Enter")
+        now = datetime.now(UTC)
+        await page.locator("#from").fill((now - timedelta(days=1)).date().isoformat())
+        await page.locator("#to").fill((now + timedelta(days=1)).date().isoformat())
+        await page.locator("#to").press("Enter")
         await page.wait_for_url("**/dashboard?from=*")
         period = await page.eval_on_selector_all(
             ".tiles.period .tile",
             "tiles => Object.fromEntries(tiles.map(t => [t.dataset.figure, t.dataset.value]))",
         )
         assert period["calls"] == "2" and period["service_level"] == repr(summary["service_level"])
-        await page.screenshot(path=str(SCREENSHOTS / "dashboard-days.png"), full_page=True)
+        await expect(page.locator("#days tbody tr")).to_have_count(2)
+        await expect(page.locator("#trend .uplot canvas")).to_have_count(1)
+        await page.screenshot(path=str(shots / "dashboard-days.png"), full_page=True)
+    assert not [m for m in console if "Content Security Policy" in m], console

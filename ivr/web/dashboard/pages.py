@@ -55,6 +55,7 @@ def _period_context(request: Request, report: DailyReport) -> dict[str, Any]:
         "seconds": view.seconds,
         "score": view.score,
         "day": view.day,
+        "series": view.series,
         "raw": view.raw,
     }
 

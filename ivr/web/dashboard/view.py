@@ -7,7 +7,7 @@ person reads; a test compares both with `GET /api/reports/summary`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -63,6 +63,11 @@ def raw(value: float | int | None) -> str:
     if value is None:
         return ""
     return repr(value) if isinstance(value, float) else str(value)
+
+
+def series(days: Sequence[ReportSummary], field: str) -> str:
+    """One figure of each day, comma-separated for the trend chart's `data-*` (empty: none)."""
+    return ",".join(raw(getattr(d, field)) for d in days)
 
 
 def summary_tiles(s: ReportSummary, t: Translate) -> list[Tile]:

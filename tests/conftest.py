@@ -62,12 +62,6 @@ def whisper_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("whisper") / "whisper-base"
 
 
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Trained models shared by every service in the session (whole calls, pages)."""
-    return tmp_path_factory.mktemp("model-cache")
-
-
 @pytest.fixture
 def settings(tmp_path: Path, redis_prefix: str, whisper_model_dir: Path) -> Settings:
     """Settings pointing at real Redis, a fresh SQLite file and the shipped config."""

@@ -15,13 +15,13 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from ivr.api import reports
-from ivr.api.auth import Role
 from ivr.config import Settings
 from ivr.ids import AgentState
 from ivr.keys import Keys
 from ivr.routing.models import Agent, RoutingRequest
 from ivr.routing.policy import load_policy
 from ivr.routing.router import Router
+from ivr.security import Role
 from ivr.tickets.reports import ReportSummary
 from ivr.tickets.store import TicketStore
 from ivr.web.dashboard.charts import bar_chart

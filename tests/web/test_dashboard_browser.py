@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from ivr.api.auth import Role
 from ivr.config import PROJECT_DIR
-from ivr.telephony.simulator import twiml as sim
-from ivr.telephony.simulator.callers import ScriptedCaller
-from ivr.telephony.simulator.steps import Press, Step
+from ivr.security import Role
+from ivr.simulator import verbs
+from ivr.simulator.callers import ScriptedCaller
+from ivr.simulator.script import Press, ScriptStep
 from ivr.tickets.store import TicketStore
 from tests.web.live_server import LiveService, chromium, in_a_thread, live_service
 
@@ -57,7 +57,7 @@ class WaitingCaller(ScriptedCaller):
     def __init__(self) -> None:
         super().__init__([Press("1"), Press("3"), Press("5")])
 
-    async def at_gather(self, gather: sim.Gather) -> Step | None:
+    async def at_gather(self, gather: verbs.Gather) -> ScriptStep | None:
         if gather.action and "/twilio/queue/" in gather.action:
             return None  # keeps waiting rather than asking for a callback
         return await super().at_gather(gather)

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # turns it off there and runs one separate persister process, so database work
     # never holds up a webhook.
     in_process_persister: bool = True
+    # `ivr persister` processes `ivr serve` starts; they share the stream's consumer group.
+    persisters: int = Field(default=1, ge=1, le=32)
+    # A webhook answers within this whatever is hung (Redis, a lock): the apology and the
+    # general queue, well inside the carrier's 15 s.
+    webhook_deadline_seconds: float = Field(default=2.5, gt=0, le=10)
     log_level: str = "INFO"
     # Pages: a signed-in browser session ends after this long without a request.
     web_session_seconds: int = Field(default=8 * 3600, ge=60)

@@ -8,17 +8,19 @@ their language and is put through to the general queue.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.state import CallState, Phase
-from ivr.calls.store import CallStore
+from ivr.calls.store import CallStore, OpenStep
 from ivr.config import Settings
 from ivr.events import EventLog
 from ivr.flows import engine
@@ -45,6 +47,14 @@ GENERAL_QUEUE = "general"
 Handler = Callable[[Step, Mapping[str, str]], Awaitable[None]]
 
 
+@dataclass
+class _Progress:
+    """How far a webhook got, for its answer when the deadline cuts it short."""
+
+    opened: OpenStep | None = None
+    state: CallState | None = None
+
+
 class Switchboard:
     """Answers the webhooks of every call."""
 
@@ -68,6 +78,7 @@ class Switchboard:
         self.transcription = transcription
         self.history = history
         self.events = events
+        self._releasing: set[asyncio.Task[None]] = set()
 
     # ---- the webhook frame -------------------------------------------------------------
 
@@ -91,6 +102,56 @@ class Switchboard:
         identical requests are not retries.
         """
         fallback = fallback or self.apology
+        progress = _Progress()
+        try:
+            # A hung Redis (or anything else hung) must not hold the caller in silence
+            # until the carrier gives up: past the deadline they hear the apology.
+            async with asyncio.timeout(self.settings.webhook_deadline_seconds):
+                return await self._answer(
+                    kind,
+                    params,
+                    base_url=base_url,
+                    url=url,
+                    handler=handler,
+                    unknown=unknown,
+                    fallback=fallback,
+                    cache=cache,
+                    progress=progress,
+                )
+        except TimeoutError:
+            log.error(
+                "webhook %s for call %s passed its %.1fs deadline; answered with the fallback",
+                kind,
+                params.get("CallSid", "?"),
+                self.settings.webhook_deadline_seconds,
+            )
+            if progress.opened is not None:  # free the call's lock without waiting for it
+                self._release_later(progress.opened)
+            return fallback(progress.state, base_url)
+
+    def _release_later(self, opened: OpenStep) -> None:
+        async def release() -> None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(self.settings.webhook_deadline_seconds):
+                    await self.calls.release(opened)
+
+        task = asyncio.get_running_loop().create_task(release())
+        self._releasing.add(task)
+        task.add_done_callback(self._releasing.discard)
+
+    async def _answer(
+        self,
+        kind: str,
+        params: Mapping[str, str],
+        *,
+        base_url: str,
+        url: str,
+        handler: Handler,
+        unknown: Handler | None,
+        fallback: Callable[[CallState | None, str], str],
+        cache: bool,
+        progress: _Progress,
+    ) -> str:
         call_sid = params.get("CallSid", "")
         fingerprint = _fingerprint(url, params)
         if not call_sid:
@@ -98,7 +159,15 @@ class Switchboard:
             return fallback(None, base_url)
         state: CallState | None = None
         try:
-            opened = await self.calls.open(call_sid, fingerprint, use_cache=cache)
+            # Waiting for the lock ends well before the deadline: then the step goes on
+            # without it, rather than the caller hearing the apology.
+            opened = await self.calls.open(
+                call_sid,
+                fingerprint,
+                use_cache=cache,
+                wait_seconds=self.settings.webhook_deadline_seconds * 0.6,
+            )
+            progress.opened = opened
         except Exception:
             log.exception("webhook %s: state of call %s unreadable", kind, call_sid)
             return fallback(None, base_url)
@@ -110,6 +179,7 @@ class Switchboard:
             fresh = state is None
             if state is None:
                 state = self._new_state(call_sid, params)
+            progress.state = state
             state.seq += 1
             step = Step(
                 state=state,

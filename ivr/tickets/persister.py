@@ -101,7 +101,7 @@ class Persister:
         batch_size: int = 2000,
         block_ms: int = 1000,
         claim_idle_ms: int = 30_000,
-        backoff_max_seconds: float = 30.0,
+        backoff_max_seconds: float = 5.0,
         linger_ms: int = 250,
         replay_keep_seconds: float = REPLAY_KEEP_SECONDS,
         trim_every_seconds: float = 1.0,
@@ -238,6 +238,12 @@ class Persister:
                 raise
             self._group_ready = False  # the stream was deleted under us; recreate next time
             return 0
+        except BaseException:
+            # A read that timed out or lost its connection may still have been served:
+            # Redis then holds those entries pending for us, and only reading our own
+            # backlog finds them (not waiting for them to look abandoned).
+            self._own_backlog = True
+            raise
         if not entries:
             return 0
         events = [e.event for e in entries if e.event is not None]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import httpx
 
-from ivr.telephony.simulator.record import CallRecord
+from ivr.simulator.record import CallRecord
 
 # A TwiML answer the caller can hear, or one that moves the call on.
 _AUDIBLE = re.compile(r"<(Say|Play|Gather|Enqueue|Leave|Dial|Redirect|Record|Hangup)\b")

@@ -17,9 +17,10 @@ import pytest
 from ivr.app import create_app
 from ivr.config import Settings
 from ivr.connections import PrivateRedis
-from ivr.telephony.simulator import twiml
-from ivr.telephony.simulator.callers import ScriptedCaller
-from ivr.telephony.simulator.steps import Hangup, Press, Step, Wait
+from ivr.simulator import verbs
+from ivr.simulator.callers import ScriptedCaller
+from ivr.simulator.script import Hangup, Press, Wait
+from ivr.simulator.script import ScriptStep as Step
 from tests.faults.audit import dead_air, missing_events
 from tests.faults.carrier import GivesUp
 from tests.telephony.conftest import Service
@@ -33,7 +34,7 @@ class FreezesRedis(ScriptedCaller):
         self.redis_pid = redis_pid
         self.gathers = 0
 
-    async def at_gather(self, gather: twiml.Gather) -> Step | None:
+    async def at_gather(self, gather: verbs.Gather) -> Step | None:
         self.gathers += 1
         if self.gathers == 2:  # the main menu: the key press meets a hung Redis
             os.kill(self.redis_pid, signal.SIGSTOP)

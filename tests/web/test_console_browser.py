@@ -104,6 +104,14 @@ def test_an_angry_mandarin_repeat_caller_rings_pops_is_coached_and_wrapped_up(
     expect(guide.locator(".calming .calm-step")).to_have_count(4)
     amy.screenshot(path=SHOTS / "console-ringing.png")
 
+    # A second tab replays the stream and shows the same ringing call and pop.
+    second = amy.context.new_page()
+    second.goto("/console")
+    expect(second.locator("#phone-ringing")).to_be_visible()
+    expect(second.locator("#pop-topic")).to_have_text(pop.locator("#pop-topic").inner_text())
+    expect(second.locator("#pop-cues li")).to_have_count(pop.locator("#pop-cues li").count())
+    second.close()
+
     # The keyboard is enough: the ringing call takes the focus, Enter answers it.
     expect(amy.locator("#answer")).to_be_focused()
     amy.keyboard.press("Enter")

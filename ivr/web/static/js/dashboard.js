@@ -70,17 +70,22 @@
     const series = (text) => text.split(",").map((v) => (v === "" ? null : Number(v) * 100));
     const data = [days, series(box.dataset.service), series(box.dataset.abandon)];
     const width = Math.max(320, box.clientWidth || 600);
+    const day = (t) => new Date(t * 1000).toISOString().slice(0, 10);  // reports count UTC days
+    const percent = (u, v) => (v == null ? "–" : v.toFixed(1) + "%");
     new window.uPlot({
       width: width,
       height: 220,
+      tzDate: (t) => window.uPlot.tzDate(new Date(t * 1000), "Etc/UTC"),
       scales: {y: {range: [0, 100]}},
       series: [
-        {},
-        {label: box.dataset.labelService, stroke: "#1f7a3a", width: 2, value: (u, v) => (v == null ? "–" : v.toFixed(1) + "%")},
-        {label: box.dataset.labelAbandon, stroke: "#b3261e", width: 2, value: (u, v) => (v == null ? "–" : v.toFixed(1) + "%")},
+        {label: box.dataset.labelDay, value: (u, t) => (t == null ? "–" : day(t))},
+        {label: box.dataset.labelService, stroke: "#1f7a3a", width: 2, points: {size: 7}, value: percent},
+        {label: box.dataset.labelAbandon, stroke: "#b3261e", width: 2, points: {size: 7}, value: percent},
       ],
-      axes: [{}, {values: (u, ticks) => ticks.map((v) => v + "%")}],
+      axes: [
+        {incrs: [86400], space: 60, values: (u, ticks) => ticks.map((t) => day(t).slice(5))},
+        {values: (u, ticks) => ticks.map((v) => v + "%")},
+      ],
     }, data, box);
-    box.removeAttribute("aria-hidden");
   }
 })();

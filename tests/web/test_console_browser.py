@@ -130,6 +130,7 @@ def test_an_angry_mandarin_repeat_caller_rings_pops_is_coached_and_wrapped_up(
     amy.click("#end-call")
     expect(amy.locator("#wrap-up")).to_be_visible(timeout=15_000)
     expect(amy.locator("#status-now")).to_have_text("Wrap-up")
+    expect(amy.locator("#wrap-up-timer")).not_to_have_text("0:00")  # counting down
     amy.screenshot(path=SHOTS / "console-wrap-up.png", full_page=True)
 
     # Her session ends before she saves: sign-in, then back, with nothing typed lost.

@@ -63,8 +63,9 @@
     show($("coaching"), showCall);
     show($("wrapup"), Boolean(call && (phase === "talking" || phase === "wrapup")));
     if (phase === "talking") { showStatus("busy"); }
-    const waiting = Date.now() / 1000 < wrapUntil;
-    show($("wrap-up"), waiting);
+    const now = Date.now() / 1000;
+    show($("wrap-up"), now < wrapUntil);
+    if (now < wrapUntil) { text($("wrap-up-timer"), clock(wrapUntil - now)); }
   }
   setInterval(() => {
     const now = Date.now() / 1000;

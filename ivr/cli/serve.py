@@ -148,7 +148,7 @@ def check_speech(settings: Settings) -> None:
     check_engine(settings)
 
 
-def run(*, host: str, port: int, workers: int) -> None:
+def run(*, host: str, port: int, workers: int, persister: bool = True) -> None:
     """Start Redis when needed, then uvicorn with the app factory; stop Redis after."""
     import uvicorn
 
@@ -185,7 +185,7 @@ def run(*, host: str, port: int, workers: int) -> None:
         ):
             typer.echo(line)
         # One persister process for all web workers: no webhook waits on ticket-store work.
-        watchdog = Watchdog(private)
+        watchdog = Watchdog(private, persister=persister)
         watchdog.start()
         os.environ["IVR_IN_PROCESS_PERSISTER"] = "false"
         # Webhook latency from every worker adds up in one folder; any worker answers /metrics.
@@ -228,11 +228,14 @@ class Watchdog(threading.Thread):
     its append-only data, so the web workers reconnect to the same URL.
     """
 
-    def __init__(self, private: PrivateRedis | None, *, every: float = 1.0) -> None:
+    def __init__(
+        self, private: PrivateRedis | None, *, persister: bool = True, every: float = 1.0
+    ) -> None:
         super().__init__(name="ivr-watchdog", daemon=True)
         self.private = private
         self.every = every
-        self.persister = start_persister()
+        # None: the persisters run as services of their own (`ivr serve --no-persister`).
+        self.persister = start_persister() if persister else None
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -246,7 +249,11 @@ class Watchdog(threading.Thread):
         if self.private is not None and self.private.exited():
             typer.echo("ivr serve: the private redis-server exited; starting it again", err=True)
             self.private.revive()
-        if self.persister.poll() is not None and not self._stopping.is_set():
+        if (
+            self.persister is not None
+            and self.persister.poll() is not None
+            and not self._stopping.is_set()
+        ):
             typer.echo(
                 f"ivr serve: the persister exited ({self.persister.returncode}); starting it again",
                 err=True,
@@ -258,7 +265,8 @@ class Watchdog(threading.Thread):
         self._stopping.set()
         if self.is_alive():
             self.join(timeout=10)
-        stop_process(self.persister)
+        if self.persister is not None:
+            stop_process(self.persister)
 
 
 def start_persister() -> subprocess.Popen[bytes]:
@@ -297,10 +305,17 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8080,
     workers: Annotated[int, typer.Option(min=1, help="Web worker processes.")] = 1,
+    persister: Annotated[
+        bool,
+        typer.Option(
+            help="Run one `ivr persister` beside the workers; --no-persister when the "
+            "persisters run as services of their own (docker-compose.yml)."
+        ),
+    ] = True,
 ) -> None:
     """Run the call service: Twilio webhooks, the JSON API and the pages."""
     try:
-        run(host=host, port=port, workers=workers)
+        run(host=host, port=port, workers=workers, persister=persister)
     except ConfigError as exc:
         typer.echo(f"ivr serve: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from None

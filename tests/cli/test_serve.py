@@ -448,3 +448,14 @@ def test_a_killed_private_redis_or_persister_is_started_again(
     assert "persister exited" in printed
     assert service.terminate() == 0, printed
     assert _redis_servers_under(service.data_dir) == []
+
+
+def test_no_persister_leaves_storage_to_the_persister_services() -> None:
+    from ivr.cli.serve import Watchdog
+
+    watchdog = Watchdog(None, persister=False, every=0.05)
+    watchdog.start()
+    time.sleep(0.2)  # a few rounds: nothing to restart, nothing started
+    assert watchdog.persister is None
+    watchdog.stop()
+    assert not watchdog.is_alive()

@@ -52,12 +52,12 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import webhook as menu_bench
+from ivr.simulator.steps import AgentAnswers, Press, Say, Step
 
-from ivr.telephony.simulator.call_setup import Limits
-from ivr.telephony.simulator.callers import ScriptedCaller
-from ivr.telephony.simulator.carrier import Carrier
-from ivr.telephony.simulator.record import CallRecord
-from ivr.telephony.simulator.steps import AgentAnswers, Press, Say, Step
+from ivr.simulator.call_setup import Limits
+from ivr.simulator.callers import ScriptedCaller
+from ivr.simulator.carrier import Carrier
+from ivr.simulator.record import CallRecord
 from ivr.tickets.models import ticket_id
 
 ROOT = Path(__file__).resolve().parent.parent

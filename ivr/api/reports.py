@@ -13,6 +13,7 @@ from ivr.api.deps import RouterDep, TicketStoreDep
 from ivr.api.tickets import parse_when
 from ivr.api.wall import LiveWall, read_wall
 from ivr.tickets.report_csv import report_csv
+from ivr.tickets.report_rows import report_tickets
 from ivr.tickets.reports import MAX_DAYS, DailyReport, ReportSummary, daily, day_start, summarize
 from ivr.tickets.store import TicketStore
 from ivr.tickets.views import AuditView
@@ -58,7 +59,7 @@ async def daily_report(store: TicketStore, from_: str | None, to: str | None) ->
                 }
             ],
         )
-    return daily(await store.between(since, until), since=since, until=until)
+    return daily(await report_tickets(store, since, until), since=since, until=until)
 
 
 @router.get("/summary", response_model=ReportSummary)
@@ -67,7 +68,7 @@ async def report_summary(
 ) -> ReportSummary:
     """Counts by topic, emotion and outcome; queue, handle, abandonment, service level, CSAT."""
     since, until = period(from_, to)
-    tickets = await store.between(since, until)
+    tickets = await report_tickets(store, since, until)
     return summarize(tickets, period_from=since, period_to=until)
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from ivr.ids import AgentState
 from ivr.routing.models import AgentView, QueueStatus
 from ivr.routing.router import Router
+from ivr.tickets.report_rows import report_tickets
 from ivr.tickets.reports import ReportSummary, day_start, overdue_callbacks, summarize
 from ivr.tickets.store import TicketStore
 from ivr.tickets.views import CallbackView
@@ -136,6 +137,6 @@ async def read_wall(*, routing: Router, store: TicketStore, now: float) -> LiveW
         queues=await routing.queue_status(),
         agents=await routing.list_agents(),
         callbacks=await store.callbacks(now=now),
-        today=summarize(await store.between(since, None), period_from=since),
+        today=summarize(await report_tickets(store, since, None), period_from=since),
         now=now,
     )

@@ -49,7 +49,9 @@
       source.addEventListener("open", label);
       source.addEventListener("error", label);
     }
-    setInterval(refresh, every);
+    // The slow refresh rests while the tab is hidden, and catches up when it is shown.
+    setInterval(() => { if (!document.hidden) { refresh(); } }, every);
+    document.addEventListener("visibilitychange", () => { if (!document.hidden) { refresh(); } });
     setInterval(() => {
       const passed = (Date.now() - fetchedAt) / 1000;
       for (const cell of box.querySelectorAll("[data-in-state]")) {

@@ -52,12 +52,12 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import webhook as menu_bench
-from ivr.simulator.steps import AgentAnswers, Press, Say, Step
 
 from ivr.simulator.call_setup import Limits
 from ivr.simulator.callers import ScriptedCaller
 from ivr.simulator.carrier import Carrier
 from ivr.simulator.record import CallRecord
+from ivr.simulator.script import AgentAnswers, Press, ScriptStep, Speak
 from ivr.tickets.models import ticket_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +128,9 @@ class TimedTransport(httpx.AsyncHTTPTransport):
 class BenchCaller(ScriptedCaller):
     """A scripted caller: a second a hold round; in the queue, waits or asks for a callback."""
 
-    def __init__(self, steps: list[Step], *, wants_callback: bool, talk: float, obs: Observed):
+    def __init__(
+        self, steps: list[ScriptStep], *, wants_callback: bool, talk: float, obs: Observed
+    ):
         super().__init__(steps)
         self.wants_callback = wants_callback
         self.talk = talk
@@ -165,17 +167,17 @@ class BenchCaller(ScriptedCaller):
         return False
 
 
-def scenario(index: int) -> tuple[str, list[Step], bool, set[str]]:
+def scenario(index: int) -> tuple[str, list[ScriptStep], bool, set[str]]:
     """(language, steps, wants a callback, event types the ticket must hold) of caller `index`."""
     kind = index % 10
     must = {"call.started", "language.chosen", "call.ended"}
     if kind in (0, 1, 2, 3):  # a menu key, an agent, the survey
         return "en-US", [Press("1"), Press(str(1 + index % 7))], False, must
     if kind in (4, 5):  # speech at the main menu
-        say = Say("I lost my card and need it blocked" if kind == 4 else "what is my balance")
+        say = Speak("I lost my card and need it blocked" if kind == 4 else "what is my balance")
         return "en-US", [Press("1"), say], False, must | {"nlu.read"}
     if kind == 6:  # Mandarin speech
-        return "zh-CN", [Press("2"), Say("我的信用卡丢了，请帮我挂失")], False, must
+        return "zh-CN", [Press("2"), Speak("我的信用卡丢了，请帮我挂失")], False, must
     if kind == 7:  # zero asks for an agent
         return "en-US", [Press("1"), Press("0")], False, must
     return "en-US", [Press("1"), Press("3")], True, must  # a callback when queued

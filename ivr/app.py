@@ -16,12 +16,12 @@ from fastapi.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from ivr import __version__
-from ivr.app_services import Services, start_services
 from ivr.config import Settings
+from ivr.controller.wiring import Services, start_services
 from ivr.errors import ConflictError, InvalidInputError, IvrError, NotFoundError
 from ivr.logs import configure_logging
 from ivr.telephony.front_door import CarrierFrontDoor
-from ivr.telephony.webhooks import HOOKS_BY_PATH
+from ivr.telephony.hooks import HOOKS_BY_PATH
 from ivr.web.site import add_pages
 
 log = logging.getLogger(__name__)

@@ -4,9 +4,16 @@ Every webhook of every call comes through here, so its per-request cost is the
 service's throughput. FastAPI's dependency solving, routing over every API
 route and multipart-capable form parsing cost more than the menu step itself;
 a carrier's webhook needs none of it: one urlencoded body, one signature, one
-switchboard answer. The FastAPI routes in `webhooks.py` stay (they document the
-hooks in OpenAPI and take any body Starlette can parse); both call `serve_hook`,
-so the two doors answer alike.
+answer from the call controller. The FastAPI routes in `webhooks.py` stay (they
+document the hooks in OpenAPI and take any body Starlette can parse); both call
+`serve_hook`, so the two doors answer alike.
+
+Measured (py-spy on a loaded server, `bench/webhook.py`): FastAPI's route and
+dependency solving plus its multipart-capable form parser cost more than the
+menu step itself; answering here made the per-webhook overhead a fraction of
+it. `parse_form` is the form parser: most pairs of a carrier's form need no
+unquoting, so only those with `%` or `+` go through `unquote_plus`, for less
+than `parse_qsl` spends.
 
 Anything this door does not recognise (another path or method, another content
 type, the service not started yet) goes on to FastAPI unchanged. `HotlineApp`
@@ -26,6 +33,8 @@ from starlette.types import Message, Receive, Scope, Send
 
 from ivr.logs import CALL_SID, bind_call
 from ivr.metrics.webhooks import observe_webhook
+from ivr.telephony.hooks import CallController, Hook, fingerprint
+from ivr.telephony.schemas import HookQuery
 from ivr.telephony.signature import InvalidSignature, carrier_urls, verified_params
 from ivr.telephony.twiml import XML_CONTENT_TYPE
 
@@ -33,8 +42,6 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from ivr.config import Settings
-    from ivr.telephony.switchboard import Switchboard
-    from ivr.telephony.webhooks import Hook
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +61,7 @@ class CarrierFrontDoor:
         """Answer `scope` if it is a carrier webhook this door takes; False to pass it on."""
         hook = self._hook_for(scope)
         state = self.app.state
-        board: Switchboard | None = getattr(state, "switchboard", None)
+        board: CallController | None = getattr(state, "switchboard", None)
         if hook is None or board is None:  # not ours, or not started: FastAPI decides
             return False
         body = await _read_body(receive)
@@ -78,8 +85,7 @@ class CarrierFrontDoor:
                 hook.kind,
                 form.get("CallSid", "?"),
             )
-            fallback = hook.fallback(board) or board.apology
-            xml = fallback(None, carrier_urls(scope, state.settings.public_url)[1])
+            xml = board.failed(hook, carrier_urls(scope, state.settings.public_url)[1])
         observe_webhook(hook.kind, time.perf_counter() - started)
         await _send(send, 200, xml.encode(), XML_CONTENT_TYPE.encode())
         CALL_SID.reset(bound)
@@ -104,11 +110,13 @@ class CarrierFrontDoor:
 
 
 async def serve_hook(
-    hook: Hook, board: Switchboard, scope: Scope, form: Mapping[str, str], settings: Settings
+    hook: Hook, board: CallController, scope: Scope, form: Mapping[str, str], settings: Settings
 ) -> str:
-    """Check the signature, then let the switchboard answer: the TwiML to send.
+    """Check the signature, validate the form and our query, let the controller answer.
 
-    Raises InvalidSignature (a 403, nothing changes) for a wrong or missing signature.
+    The carrier's form becomes the hook's schema and our query parameters
+    `HookQuery`, each validated once, here. Raises InvalidSignature (a 403,
+    nothing changes) for a wrong or missing signature.
     """
     url, base_url = carrier_urls(scope, settings.public_url)
     signature = ""
@@ -117,18 +125,14 @@ async def serve_hook(
             signature = value.decode("latin-1")
             break
     params = verified_params(url, form, signature, settings.ensure_auth_token())
-    # Our own query parameters (flow, node, silence, ...) travel beside the carrier's.
+    # Our own query parameters (flow, node, silence, ...) are kept apart from the carrier's.
     query = parse_form(scope.get("query_string", b"").decode("latin-1"))
-    merged = {**params, **{k: v for k, v in query.items() if k not in params}}
     return await board.answer(
-        hook.kind,
-        merged,
+        hook,
+        hook.form.model_validate(params),
+        HookQuery.model_validate(query),
+        fingerprint=fingerprint(url, params),
         base_url=base_url,
-        url=url,
-        handler=hook.bound(board),
-        unknown=hook.bound_unknown(board),
-        fallback=hook.fallback(board),
-        cache=hook.cache,
     )
 
 

@@ -20,7 +20,7 @@ from ivr.connections import PrivateRedis
 from ivr.simulator import verbs
 from ivr.simulator.callers import ScriptedCaller
 from ivr.simulator.script import Hangup, Press, Wait
-from ivr.simulator.script import ScriptStep as Step
+from ivr.simulator.script import ScriptStep as ScriptStep
 from tests.faults.audit import dead_air, missing_events
 from tests.faults.carrier import GivesUp
 from tests.telephony.conftest import Service
@@ -29,12 +29,12 @@ from tests.telephony.conftest import Service
 class FreezesRedis(ScriptedCaller):
     """A caller during whose call Redis hangs at the menu and wakes in the queue."""
 
-    def __init__(self, steps: list[Step], redis_pid: int) -> None:
+    def __init__(self, steps: list[ScriptStep], redis_pid: int) -> None:
         super().__init__(steps)
         self.redis_pid = redis_pid
         self.gathers = 0
 
-    async def at_gather(self, gather: verbs.Gather) -> Step | None:
+    async def at_gather(self, gather: verbs.Gather) -> ScriptStep | None:
         self.gathers += 1
         if self.gathers == 2:  # the main menu: the key press meets a hung Redis
             os.kill(self.redis_pid, signal.SIGSTOP)

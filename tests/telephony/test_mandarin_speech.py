@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from ivr.config import Settings
+from ivr.controller.speech_jobs import SpeechJobs
 from ivr.ids import Language
 from ivr.simulator.carrier import DEFAULT_ACCOUNT_SID
 from ivr.simulator.recordings import RecordingServer
 from ivr.simulator.script import Audio, Press
 from ivr.speech.recognize import character_accuracy
-from ivr.telephony.transcription import SpeechJobs
 from tests.speech.conftest import on_the_phone
 from tests.telephony.conftest import Service
 from tests.telephony.test_calls import ticket_of

@@ -18,7 +18,7 @@ import hypothesis
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from ivr.telephony.webhooks import HOOKS
+from ivr.telephony.hooks import HOOKS
 from tests.telephony.conftest import Service
 
 CALLS = [f"CA{n:032x}" for n in range(4)]

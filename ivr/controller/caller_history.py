@@ -1,11 +1,11 @@
-"""The caller's history as the switchboard sees it: read from Redis, never the database."""
+"""The caller's history as the call controller sees it: read from Redis, never the database."""
 
 from __future__ import annotations
 
 import redis.asyncio as aioredis
 
+from ivr.controller.ports import CallerHistory
 from ivr.keys import Keys
-from ivr.telephony.services import CallerHistory
 from ivr.tickets.customers import customer_summary
 
 

@@ -1,4 +1,4 @@
-"""Starting and stopping every part of a running service, in order.
+"""The wiring: starting and stopping every part of a running service, in order.
 
 One `Services` per server process: it owns the Redis client, the ticket store,
 the flows, understanding, routing and the switchboard, and the background
@@ -21,6 +21,9 @@ from fastapi import FastAPI
 from ivr.calls.store import CallStore
 from ivr.config import Settings
 from ivr.connections import redis_client, wait_until_ready
+from ivr.controller.caller_history import RedisCallerHistory
+from ivr.controller.speech_jobs import SpeechJobs
+from ivr.controller.switchboard import Switchboard
 from ivr.events import EventLog
 from ivr.flows.catalog import FlowCatalog
 from ivr.keys import Keys
@@ -28,9 +31,6 @@ from ivr.nlu.understanding import Understanding
 from ivr.routing.policy import load_policy
 from ivr.routing.router import Router
 from ivr.speech.jobs import in_process_worker
-from ivr.telephony.history import RedisCallerHistory
-from ivr.telephony.switchboard import Switchboard
-from ivr.telephony.transcription import SpeechJobs
 from ivr.tickets.outage import store_problem
 from ivr.tickets.persister import Persister
 from ivr.tickets.store import TicketStore

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from ivr.app_services import _every
+from ivr.controller.wiring import _every
 
 
 async def test_a_failing_job_is_logged_once_then_summarised_then_its_recovery(
@@ -24,7 +24,7 @@ async def test_a_failing_job_is_logged_once_then_summarised_then_its_recovery(
         if runs <= 40:
             raise ConnectionError("redis is down")
 
-    with caplog.at_level(logging.INFO, logger="ivr.app_services"):
+    with caplog.at_level(logging.INFO, logger="ivr.controller.wiring"):
         await asyncio.wait_for(
             _every(0.001, job, stop, name="routing clock", quiet_seconds=0.02), timeout=30
         )

@@ -1,4 +1,9 @@
-"""One webhook being answered: the call, the TwiML being built, the events to log."""
+"""One webhook being answered: the call, the TwiML being built, the events to log.
+
+(`Webhook`, not "step": the flow engine's step is `engine.answer`/`resume`, the
+simulator's is a `ScriptStep`, and the call's step *number* is `CallState.seq`,
+the `s=` of every URL we hand the carrier.)
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ _PLAIN = re.compile(r"[A-Za-z0-9_.\-]+=[A-Za-z0-9_.\-]*")
 
 
 @dataclass
-class Step:
+class Webhook:
     """The working context of one webhook."""
 
     state: CallState
@@ -33,7 +38,7 @@ class Step:
     def url(self, path: str, **query: str | int) -> str:
         """An absolute URL under the public base, for TwiML.
 
-        Each carries the call's step number, so the caller's next request (even an
+        Each carries the call's step number (`s=`), so the caller's next request (even an
         identical silence) differs from a carrier's retry of this one.
         """
         query["s"] = self.state.seq

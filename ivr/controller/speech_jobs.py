@@ -1,4 +1,4 @@
-"""The switchboard's view of our own speech pipeline (ivr.speech.jobs)."""
+"""The call controller's view of our own speech pipeline (ivr.speech.jobs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Step.url: the URLs we put in TwiML, quoted exactly as urlencode would quote them."""
+"""Webhook.url: the URLs we put in TwiML, quoted exactly as urlencode would quote them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 
 from ivr.calls.state import CallState
-from ivr.telephony.step import Step
+from ivr.controller.webhook import Webhook
 from ivr.telephony.twiml import Speaker
 
 
@@ -23,10 +23,10 @@ from ivr.telephony.twiml import Speaker
 )
 def test_urls_carry_the_query_and_the_step_number(query: dict[str, Any]) -> None:
     state = CallState(call_sid="CA" + "1" * 32, caller="+14155550100", seq=7)
-    step = Step(
+    webhook = Webhook(
         state=state, base_url="https://bank.example", fingerprint="f", speaker=cast(Speaker, None)
     )
-    url = step.url("/twilio/gather", **query)
+    url = webhook.url("/twilio/gather", **query)
     expected = {**query, "s": 7}
     assert url == f"https://bank.example/twilio/gather?{urlencode(expected)}"
     parsed = urlsplit(url)

@@ -1,9 +1,10 @@
-"""What the switchboard needs from the other parts, as structural types.
+"""The ports: what the call controller needs from the other parts, as structural types.
 
 The concrete classes (ivr.nlu.Understanding, ivr.routing.router.Router, the
-speech job queue, the ticket store's caller summary) satisfy these; the app
-wires them in. Keeping the seam this narrow lets the flow's side be read and
-tested on its own.
+speech job queue, the ticket store's caller summary) satisfy these; the wiring
+(ivr.controller.wiring) plugs them in. Each part of the controller takes only
+the ports it uses: queueing the `WaitingCallers`, dialling the `AgentLegs`,
+callbacks the `CallbackBooking`, and so on.
 """
 
 from __future__ import annotations
@@ -57,16 +58,28 @@ class CallbackPort(Protocol):
     joined: bool  # an earlier call of the same number booked it; this one joined it
 
 
-class RouterPort(Protocol):
-    """Choosing agents and holding callers (ivr.routing)."""
+class CallerRouting(Protocol):
+    """Choosing an agent for a caller (ivr.routing.router.Router)."""
 
     async def route(self, request: RoutingRequest) -> RoutingDecision:
         """An agent now, the queue, or a callback."""
         ...
 
+
+class WaitingCallers(Protocol):
+    """Callers held in a queue (ivr.routing.router.Router)."""
+
     async def poll(self, call_sid: str) -> RoutingDecision:
         """A waiting caller's news."""
         ...
+
+    async def abandon(self, call_sid: str) -> None:
+        """The caller hung up while waiting, or left the queue another way."""
+        ...
+
+
+class AgentLegs(Protocol):
+    """How the calls to agents went (ivr.routing.router.Router)."""
 
     async def dial_result(
         self, call_sid: str, agent_id: str, status: DialStatus, *, talk_seconds: float = 0
@@ -74,15 +87,19 @@ class RouterPort(Protocol):
         """How the agent leg went."""
         ...
 
-    async def abandon(self, call_sid: str) -> None:
-        """The caller hung up while waiting."""
-        ...
+
+class CallbackBooking(Protocol):
+    """Promising a caller a call back (ivr.routing.router.Router)."""
 
     async def request_callback(
         self, request: RoutingRequest, *, due_at: float | None = None
     ) -> CallbackPort:
         """Book a callback."""
         ...
+
+
+class RouterPort(CallerRouting, WaitingCallers, AgentLegs, CallbackBooking, Protocol):
+    """All of routing the controller uses: what the wiring hands over."""
 
 
 class TranscriptionPort(Protocol):

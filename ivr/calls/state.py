@@ -77,6 +77,9 @@ class CallState(BaseModel):
     route_count: int = 0
     connected_at: float | None = None
     values: dict[str, str] = Field(default_factory=dict)  # menu `store_as` results
+    # The latest status callback heard (SequenceNumber, Timestamp): an older one is stale.
+    status_order: tuple[int, float] = (-1, 0.0)
+    carrier_status: str = ""
 
     @property
     def upset(self) -> bool:

@@ -7,6 +7,7 @@ import logging
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.state import CallState, Phase
+from ivr.controller.call_status import FINAL_STATUSES, status_order
 from ivr.controller.callbacks import Callbacks, spoken_minutes
 from ivr.controller.connect import Connector, dial_agent, goodbye, log_decision
 from ivr.controller.ports import FlowSource, WaitingCallers
@@ -140,8 +141,20 @@ class Queueing:
     async def call_ended(
         self, webhook: Webhook, callback: CallStatusCallback, query: HookQuery
     ) -> None:
-        """The carrier's status callback: the call is over (and out of any queue)."""
+        """The carrier's status callback: the call is over when its status is final.
+
+        Callbacks may arrive out of order: one older than the latest heard (by
+        SequenceNumber, then Timestamp) changes nothing, nor does one after the final
+        status; `ringing` or `in-progress` leaves a waiting caller in the queue.
+        """
         state = webhook.state
+        order = status_order(callback.SequenceNumber, callback.Timestamp)
+        if state.carrier_status in FINAL_STATUSES or order < state.status_order:
+            return  # the carrier said the call ended already, or this callback is stale
+        state.status_order = order
+        state.carrier_status = callback.CallStatus
+        if callback.CallStatus not in FINAL_STATUSES:
+            return
         if state.phase is Phase.QUEUED:
             await self._waiting.abandon(state.call_sid)
             webhook.log(

@@ -116,6 +116,9 @@ class CallStatusCallback(CarrierCallback):
 
     CallStatus: str = "completed"
     CallDuration: _Seconds = 0.0
+    # Their order: callbacks may arrive out of it (read by ivr.controller.call_status).
+    SequenceNumber: str = ""
+    Timestamp: str = ""
 
 
 class HookQuery(BaseModel):

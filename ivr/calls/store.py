@@ -24,6 +24,7 @@ from ivr.calls.batching import Arg, LuaScript, ScriptBatcher
 from ivr.calls.state import CallState
 from ivr.events import STREAM_FIELD, CallEvent, EventLog
 from ivr.keys import Keys
+from ivr.security.redact import event_data_at_rest, redact
 
 _UNLOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -133,13 +134,16 @@ class CallStore:
             self._keys.call_reply(state.call_sid, fingerprint) if reply is not None else "",
             self._keys.call_lock(opened.call_sid),
         ]
+        # Nothing a caller said reaches Redis (its memory, the stream, the append-only
+        # file) with a card number, ID or PIN in it: redacted here, before the write.
+        state.utterances = [redact(u) for u in state.utterances]
         args: list[Arg] = [
             state.model_dump_json(),
             self._ttl,
             REPLY_TTL_SECONDS,
             opened.token or "",
             reply or "",
-            *(event.model_dump_json() for event in new_events),
+            *(_at_rest(event).model_dump_json() for event in new_events),
         ]
         await self._scripts.run(_CLOSE, keys, args)
 
@@ -149,6 +153,12 @@ class CallStore:
             await self._redis.eval(  # type: ignore[misc]
                 _UNLOCK, 1, self._keys.call_lock(opened.call_sid), opened.token
             )
+
+
+def _at_rest(event: CallEvent) -> CallEvent:
+    """The event as it may be written: its data redacted (unchanged events are not copied)."""
+    data = event_data_at_rest(event.type, event.data)
+    return event if data == event.data else event.model_copy(update={"data": data})
 
 
 _token_source: tuple[int, str, itertools.count[int]] = (0, "", itertools.count())

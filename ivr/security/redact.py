@@ -214,6 +214,17 @@ def redact_data(value: Any, *, key: str | None = None) -> Any:
     return value
 
 
+def event_data_at_rest(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A call event's data as it may be kept anywhere: secure digits masked, free text redacted."""
+    cleaned = dict(data)
+    if event_type == "menu.input" and cleaned.get("secure"):
+        for field in ("digits", "speech"):
+            if isinstance(cleaned.get(field), str):
+                cleaned[field] = mask_digits(cleaned[field])
+    result: dict[str, Any] = redact_data(cleaned)
+    return result
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that redacts each record's rendered message, so logs never carry secrets."""
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ivr.events import CallEvent
-from ivr.security.redact import mask_digits, redact_data
+from ivr.security.redact import event_data_at_rest
 from ivr.tickets.models import Call, Callback, CallbackStatus, Outcome, Ticket, TicketStatus
 
 ANSWERED_DIAL = frozenset({"completed", "answered"})
@@ -25,13 +25,7 @@ ABANDON_REASONS = frozenset({"abandoned", "hangup", "caller_hangup", "timeout"})
 
 def clean_data(event: CallEvent) -> dict[str, Any]:
     """The event's data as it may be stored: secure digits masked, free text redacted."""
-    data = dict(event.data)
-    if event.type == "menu.input" and data.get("secure"):
-        for field in ("digits", "speech"):
-            if isinstance(data.get(field), str):
-                data[field] = mask_digits(data[field])
-    cleaned: dict[str, Any] = redact_data(data)
-    return cleaned
+    return event_data_at_rest(event.type, event.data)
 
 
 def _num(value: Any) -> float | None:

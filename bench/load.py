@@ -8,11 +8,11 @@ fresh IVR_REDIS_PREFIX (removed after), and a copy of the shipped flows (open
 around the clock, wrap-up 1 s, the callback offer after 2 s of waiting) with
 `--agents` agents who speak both languages and take every topic. Then:
 
-1. `--calls` callers ring at once (the simulated carrier, `ivr call`'s engine),
+1. `--calls` callers ring within `--ramp` seconds (the simulated carrier, `ivr call`'s engine),
    each with its own connection. They press keys and speak at menus, in
    English and Mandarin, ask for an agent, wait in the queue (a hold round a
    second) and either wait for an agent or press 1 for a callback. Agents
-   answer, talk 0.5-2 s and hang up; callers answer the survey; every call
+   answer, talk 3-6 s and hang up; callers answer the survey; every call
    ends with its status callback.
 2. The audit, once the persister has caught up (/metrics says nothing is left
    unpersisted): each call has exactly one ticket holding every event its
@@ -261,7 +261,7 @@ async def one_call(base: str, index: int, observed: Observed, delay: float) -> R
     # Arrivals spread over a few seconds, as a busy hotline's are; they overlap in the queue.
     await asyncio.sleep(delay)
     language, steps, callback, must = scenario(index)
-    caller = BenchCaller(steps, wants_callback=callback, talk=0.5 + (index % 4) * 0.5, obs=observed)
+    caller = BenchCaller(steps, wants_callback=callback, talk=3.0 + index % 4, obs=observed)
     caller.call_sid = "CA" + uuid.uuid4().hex
     carrier = Carrier(
         base_url=base,
@@ -504,7 +504,7 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--seconds", type=float, default=8.0, help="each closed-loop measurement")
-    parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which calls arrive")
+    parser.add_argument("--ramp", type=float, default=3.0, help="seconds over which calls arrive")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at start)")
     with tempfile.TemporaryDirectory() as tmp:

@@ -184,8 +184,9 @@ def run(*, host: str, port: int, workers: int, persister: bool = True) -> None:
             workers=workers,
         ):
             typer.echo(line)
-        # One persister process for all web workers: no webhook waits on ticket-store work.
-        watchdog = Watchdog(private, persister=persister)
+        # Persister processes for all web workers (IVR_PERSISTERS, one by default): no
+        # webhook waits on ticket-store work.
+        watchdog = Watchdog(private, persisters=settings.persisters if persister else 0)
         watchdog.start()
         os.environ["IVR_IN_PROCESS_PERSISTER"] = "false"
         # Webhook latency from every worker adds up in one folder; any worker answers /metrics.
@@ -229,13 +230,14 @@ class Watchdog(threading.Thread):
     """
 
     def __init__(
-        self, private: PrivateRedis | None, *, persister: bool = True, every: float = 1.0
+        self, private: PrivateRedis | None, *, persisters: int = 1, every: float = 1.0
     ) -> None:
         super().__init__(name="ivr-watchdog", daemon=True)
         self.private = private
         self.every = every
-        # None: the persisters run as services of their own (`ivr serve --no-persister`).
-        self.persister = start_persister() if persister else None
+        # None of them: the persisters run as services of their own (`--no-persister`).
+        # Several share the stream's consumer group, each under its own consumer name.
+        self.persisters = [start_persister() for _ in range(persisters)]
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -249,24 +251,21 @@ class Watchdog(threading.Thread):
         if self.private is not None and self.private.exited():
             typer.echo("ivr serve: the private redis-server exited; starting it again", err=True)
             self.private.revive()
-        if (
-            self.persister is not None
-            and self.persister.poll() is not None
-            and not self._stopping.is_set()
-        ):
-            typer.echo(
-                f"ivr serve: the persister exited ({self.persister.returncode}); starting it again",
-                err=True,
-            )
-            self.persister = start_persister()
+        for i, process in enumerate(self.persisters):
+            if process.poll() is not None and not self._stopping.is_set():
+                typer.echo(
+                    f"ivr serve: the persister exited ({process.returncode}); starting it again",
+                    err=True,
+                )
+                self.persisters[i] = start_persister()
 
     def stop(self) -> None:
-        """Stop watching, then stop the persister (Redis is stopped by its owner)."""
+        """Stop watching, then stop the persisters (Redis is stopped by its owner)."""
         self._stopping.set()
         if self.is_alive():
             self.join(timeout=10)
-        if self.persister is not None:
-            stop_process(self.persister)
+        for process in self.persisters:
+            stop_process(process)
 
 
 def start_persister() -> subprocess.Popen[bytes]:

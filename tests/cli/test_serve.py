@@ -453,9 +453,9 @@ def test_a_killed_private_redis_or_persister_is_started_again(
 def test_no_persister_leaves_storage_to_the_persister_services() -> None:
     from ivr.cli.serve import Watchdog
 
-    watchdog = Watchdog(None, persister=False, every=0.05)
+    watchdog = Watchdog(None, persisters=0, every=0.05)
     watchdog.start()
     time.sleep(0.2)  # a few rounds: nothing to restart, nothing started
-    assert watchdog.persister is None
+    assert watchdog.persisters == []
     watchdog.stop()
     assert not watchdog.is_alive()

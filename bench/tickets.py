@@ -9,12 +9,17 @@ database at IVR_BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432/postg
 Redis at IVR_BENCH_REDIS_URL (default 127.0.0.1:6379), under a private prefix
 deleted afterwards.
 
+It then measures how storage scales out: the same stream drained by one and by
+two persister processes sharing the consumer group (`IVR_PERSISTERS`), on each
+database, printing the ratio of two to one.
+
 Run by hand: .venv/bin/python bench/tickets.py [EVENTS]
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -118,6 +123,65 @@ async def one_row_per_transaction(url: str, events: list[CallEvent]) -> float:
         await store.close()
 
 
+def _drain_process(url: str, prefix: str, consumer: str) -> int:
+    """In a process of its own: drain the stream as one consumer of the group."""
+
+    async def run() -> int:
+        store = await TicketStore.open(url, run_migrations=False)
+        client = aioredis.Redis.from_url(REDIS_URL)
+        try:
+            persister = Persister(
+                redis=client,
+                keys=Keys(prefix=prefix),
+                store=store,
+                consumer=consumer,
+                batch_size=500,
+            )
+            await persister.drain()
+            return persister.stored
+        finally:
+            await client.aclose()
+            await store.close()
+
+    return asyncio.run(run())
+
+
+async def shared_group(url: str, events: list[CallEvent], processes: int) -> float:
+    """Seconds for `processes` persister processes to store a stream of `events` together."""
+    store = await TicketStore.open(url)  # migrated once, before the clock starts
+    await store.close()
+    client = aioredis.Redis.from_url(REDIS_URL)
+    keys = Keys(prefix=f"ivr-bench:{uuid.uuid4().hex[:8]}:")
+    try:
+        await Persister(redis=client, keys=keys, store=store, consumer="setup").ensure_group()
+        log = EventLog(redis=client, keys=keys)
+        for i in range(0, len(events), 1000):
+            await log.append(events[i : i + 1000])
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(processes) as pool:
+            start = time.perf_counter()
+            stored = pool.starmap(
+                _drain_process, [(url, keys.prefix, f"bench{n}") for n in range(processes)]
+            )
+            elapsed = time.perf_counter() - start
+        assert sum(stored) == len(events), (stored, len(events))
+        return elapsed
+    finally:
+        keys_left = [k async for k in client.scan_iter(match=keys.prefix + "*", count=1000)]
+        if keys_left:
+            await client.delete(*keys_left)
+        await client.aclose()
+
+
+async def scale_out(label: str, make_url: Callable[[], str], total: int) -> None:
+    one = await shared_group(make_url(), make_events(total, "c"), 1)
+    two = await shared_group(make_url(), make_events(total, "d"), 2)
+    print(
+        f"{label:<10} 1 persister {total / one:9,.0f} events/s   "
+        f"2 persisters {total / two:9,.0f} events/s   ratio {one / two:5.2f}x"
+    )
+
+
 def _pg_database() -> tuple[str, sa.Engine, str]:
     name = f"ivr_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -156,6 +220,7 @@ async def main() -> None:
             total,
             baseline_total,
         )
+        await scale_out("sqlite", lambda: f"sqlite:///{Path(tmp) / f'b{next(counter)}.db'}", total)
     made: list[tuple[str, sa.Engine]] = []
 
     def pg() -> str:
@@ -165,6 +230,7 @@ async def main() -> None:
 
     try:
         await bench("postgresql", pg, total, baseline_total)
+        await scale_out("postgresql", pg, total)
     finally:
         for name, admin in made:
             _drop(admin, name)

@@ -56,6 +56,14 @@ class MenuNode(_Node):
     agent_key: bool = Field(default=True, description="'0' asks for an agent")
     store_as: str | None = Field(default=None, description="keep the digits under this name")
     next: str | None = Field(default=None, description="where any digits go when no option matches")
+    unserved: str | None = Field(
+        default=None,
+        description=(
+            "where a caller goes whose words name a topic no route open at this hour serves, "
+            "after hearing what was understood (an offer: callback, message, ...); "
+            "None asks again"
+        ),
+    )
 
     @field_validator("options")
     @classmethod
@@ -109,6 +117,13 @@ class RecordNode(_Node):
     timeout: int = Field(default=3, ge=1, le=30, description="seconds of silence that end it")
     next: str
     purpose: Literal["describe", "voicemail"] = "describe"
+    on_empty: str | None = Field(
+        default=None,
+        description=(
+            "where a caller goes whose recording was empty twice (the first time they are "
+            "asked once more); None goes on to `next`"
+        ),
+    )
 
 
 class RouteNode(_Node):
@@ -205,7 +220,7 @@ class Flow(BaseModel):
     def targets(node: Node) -> list[str]:
         """Every node id `node` can lead to within its flow."""
         found: list[str] = []
-        for attr in ("next", "open", "closed", "on_fail"):
+        for attr in ("next", "open", "closed", "on_fail", "unserved", "on_empty"):
             value = getattr(node, attr, None)
             if isinstance(value, str):
                 found.append(value)

@@ -47,6 +47,8 @@ def labelled_targets(node: Node) -> list[tuple[str, str]]:
         ("open", "open"),
         ("closed", "closed"),
         ("on_fail", "fail"),
+        ("unserved", "unserved"),
+        ("on_empty", "empty"),
     ):
         value = getattr(node, attr, None)
         if isinstance(value, str):
@@ -185,6 +187,10 @@ def _field_of(node: Node, label: str) -> tuple[str, ...]:
         return (label,)
     if label == "fail":
         return ("on_fail",)
+    if label == "unserved":
+        return ("unserved",)
+    if label == "empty":
+        return ("on_empty",)
     if isinstance(node, MenuNode) and label in node.options:
         return ("options", label)
     return ("speech", label)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ivr.ids import Language
+from ivr.ids import Language, Topic
 
 CALM_SUFFIX = ".calm"
 
@@ -87,4 +87,8 @@ ENGINE_PROMPTS: tuple[str, ...] = (
     "transfer_connecting",
     "survey_thanks",
     "goodbye",
+    "calming",  # first, to a sad, anxious or angry caller whose words we understood
+    "record_again",  # a recording came back empty: once more, after the tone
+    # what we understood a caller's words to be about (ivr.flows.menu.understood_prompt)
+    *(f"understood_{topic.value}" for topic in Topic),
 )

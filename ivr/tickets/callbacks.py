@@ -10,13 +10,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ivr.errors import NotFoundError
 from ivr.tickets import access
 from ivr.tickets.models import Callback, CallbackStatus, Event, Ticket, TicketStatus
-from ivr.tickets.views import CallbackView
+from ivr.tickets.views import CallbackView, utterances_of
+
+# Emotions whose callbacks are worked first among those due at one time.
+UPSET = ("angry", "anxious", "sad", "agitated")
 
 
 class CallbackRecords:
@@ -69,16 +72,27 @@ class CallbackRecords:
         now: float | None = None,
         due_within: float | None = None,
     ) -> list[CallbackView]:
-        """Open callback tasks (of one agent, or all), soonest first; overdue ones flagged."""
+        """Open callback tasks (of one agent, or all), soonest first; overdue ones flagged.
+
+        Of callbacks due at one time (the bank's opening), upset callers' come first,
+        each with the words that led to it.
+        """
         now = time.time() if now is None else now
-        q = select(Callback).where(Callback.status == CallbackStatus.DUE.value)
+        upset_first = case((Callback.emotion.in_(UPSET), 0), else_=1)
+        q = (
+            select(Callback, Ticket.transcripts)
+            .join(Ticket, Ticket.id == Callback.ticket_id, isouter=True)
+            .where(Callback.status == CallbackStatus.DUE.value)
+        )
         if agent_id is not None:
             q = q.where(Callback.agent_id == agent_id)
         if due_within is not None:
             q = q.where(Callback.due_at <= now + due_within)
         async with self.session() as session:
-            rows = (await session.scalars(q.order_by(Callback.due_at, Callback.id))).all()
-        return [_callback_view(c, now) for c in rows]
+            rows = (
+                await session.execute(q.order_by(Callback.due_at, upset_first, Callback.id))
+            ).all()
+        return [_callback_view(c, now, words) for c, words in rows]
 
     async def get_callback(self, callback_id: str) -> CallbackView:
         """One callback task; NotFoundError when unknown."""
@@ -86,7 +100,8 @@ class CallbackRecords:
             c = await session.get(Callback, callback_id)
             if c is None:
                 raise NotFoundError("callback", callback_id)
-            return _callback_view(c, time.time())
+            t = await session.get(Ticket, c.ticket_id)
+            return _callback_view(c, time.time(), t.transcripts if t is not None else None)
 
     async def complete_callback(self, callback_id: str, *, actor: str, audit: bool) -> CallbackView:
         """Mark a callback done and close its task on the ticket (pending becomes resolved)."""
@@ -168,7 +183,7 @@ async def _joined_tickets(session: AsyncSession, c: Callback) -> list[Ticket]:
     return list(found)
 
 
-def _callback_view(c: Callback, now: float) -> CallbackView:
+def _callback_view(c: Callback, now: float, transcripts: list[Any] | None = None) -> CallbackView:
     return CallbackView(
         id=c.id,
         ticket_id=c.ticket_id,
@@ -181,4 +196,5 @@ def _callback_view(c: Callback, now: float) -> CallbackView:
         status=c.status,
         overdue=c.status == CallbackStatus.DUE.value and c.due_at < now,
         completed_at=c.completed_at,
+        utterances=utterances_of(transcripts),
     )

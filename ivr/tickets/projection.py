@@ -20,6 +20,8 @@ ANSWERED_DIAL = frozenset({"completed", "answered"})
 # presses * for an hour does not make each of their events cost more than the last.
 KEEP_FIRST = 25
 KEEP_LAST = 25
+# A reading this sure of its topic names the ticket's topic when nothing else has.
+UNDERSTOOD_CONFIDENCE = 0.5
 ABANDON_REASONS = frozenset({"abandoned", "hangup", "caller_hangup", "timeout"})
 
 
@@ -32,10 +34,25 @@ def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _add_transcript(ticket: Ticket, at: float, text: Any, source: str, node: Any = None) -> None:
+# What a caller's utterance was read as, kept beside its words on the ticket.
+READING_FIELDS = ("topic", "topic_confidence", "emotion", "emotion_intensity")
+
+
+def _reading_of(d: dict[str, Any]) -> dict[str, Any]:
+    return {name: d[name] for name in READING_FIELDS if d.get(name) is not None}
+
+
+def _add_transcript(
+    ticket: Ticket,
+    at: float,
+    text: Any,
+    source: str,
+    node: Any = None,
+    reading: dict[str, Any] | None = None,
+) -> None:
     if not isinstance(text, str) or not text.strip():
         return
-    entry = {"at": at, "source": source, "text": text, "node": node}
+    entry = {"at": at, "source": source, "text": text, "node": node, **(reading or {})}
     ticket.transcripts = bounded(
         sorted([*(ticket.transcripts or []), entry], key=lambda e: e["at"]),
         lambda n: {"source": "summary", "text": f"[{n} more entries in the event log]"},
@@ -80,9 +97,22 @@ def _menu(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
 
 
 def _input(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
-    _add_transcript(t, at, d.get("speech"), "speech", d.get("node"))
+    _add_transcript(t, at, d.get("speech"), "speech", d.get("node"), _reading_of(d))
     if d.get("digits"):
         _add_transcript(t, at, f"[keys] {d['digits']}", "dtmf", d.get("node"))
+    _fill_reading(t, d)
+
+
+def _fill_reading(t: Ticket, d: dict[str, Any]) -> None:
+    """A topic and emotion for a ticket that has none yet (a call that never reached
+    routing: a callback or a message after hours); routing's reading, when it comes, wins."""
+    sure = (_num(d.get("topic_confidence")) or 1.0) >= UNDERSTOOD_CONFIDENCE
+    if d.get("topic") and sure and t.topic in (None, "general"):
+        t.topic = d["topic"]
+        t.topic_confidence = _num(d.get("topic_confidence")) or t.topic_confidence
+    if d.get("emotion") and t.emotion in (None, "neutral"):
+        t.emotion = d["emotion"]
+        t.emotion_intensity = _num(d.get("emotion_intensity")) or t.emotion_intensity
 
 
 def _transcribed(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
@@ -97,8 +127,22 @@ def _nlu(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
     cues = d.get("cues")
     if isinstance(cues, list):
         t.cues = cues
-    if not t.transcripts and isinstance(d.get("text"), str):
-        _add_transcript(t, at, d["text"], "nlu")
+    text = d.get("text")
+    if isinstance(text, str) and text.strip() and not _read_onto_words(t, text, d):
+        _add_transcript(t, at, text, "nlu", None, _reading_of(d))
+
+
+def _read_onto_words(t: Ticket, text: str, d: dict[str, Any]) -> bool:
+    """Put a reading beside the latest unread entry of the same words (a recording's
+    transcript is logged before it is read); False when there is none."""
+    entries = list(t.transcripts or [])
+    for i in range(len(entries) - 1, -1, -1):
+        entry = entries[i]
+        if entry.get("text") == text and entry.get("topic") is None:
+            entries[i] = {**entry, **_reading_of(d)}
+            t.transcripts = entries  # a new list, so the JSON column sees the change
+            return True
+    return False
 
 
 def _routing(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
@@ -161,6 +205,7 @@ def _joined(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
     _set_outcome(t, Outcome.CALLBACK)
     t.callback_at = _num(d.get("due_at")) or at
     t.status = TicketStatus.PENDING.value
+    _fill_reading(t, d)
 
 
 def _ended(t: Ticket, c: Call, at: float, d: dict[str, Any]) -> None:
@@ -201,6 +246,7 @@ _HANDLERS: dict[str, Callable[[Ticket, Call, float, dict[str, Any]], None]] = {
 def _callback(t: Ticket, event: CallEvent, d: dict[str, Any]) -> Callback:
     due = _num(d.get("due_at")) or event.at
     _set_outcome(t, Outcome.CALLBACK)
+    _fill_reading(t, d)
     t.callback_at = due
     t.status = TicketStatus.PENDING.value
     # Routing's own id, when it gave one, so both sides name the same callback.

@@ -42,6 +42,7 @@ from ivr.tickets.views import (
     TicketFilter,
     TicketPatch,
     TicketView,
+    utterances_of,
 )
 
 COMPLAINT_TOPICS = frozenset({"complaint"})
@@ -72,6 +73,7 @@ def ticket_view(t: Ticket, call: Call | None = None, events: Sequence[Event] = (
         cues=list(t.cues or []),
         transcript="\n".join(str(e.get("text", "")) for e in transcripts),
         transcripts=transcripts,
+        utterances=utterances_of(transcripts),
         menu_path=[str(s.get("node")) for s in (t.menu_path or [])],
         routing=t.routing,
         routing_explanation=t.routing_explanation,

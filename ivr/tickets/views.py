@@ -19,6 +19,35 @@ class EventView(BaseModel):
     id: str | None = None
 
 
+class Utterance(BaseModel):
+    """One thing the caller said (redacted), in order, with the topic and emotion read in it."""
+
+    at: float
+    source: str = Field(description="'speech' (heard at a menu), 'recording' or 'nlu'")
+    text: str
+    node: str | None = None
+    topic: str | None = None
+    topic_confidence: float | None = None
+    emotion: str | None = None
+    emotion_intensity: float | None = None
+
+
+# Transcript entries that are not the caller's words: keys pressed, a count of skipped ones.
+_NOT_WORDS = frozenset({"dtmf", "summary"})
+
+
+def utterances_of(transcripts: list[Any] | None) -> list[Utterance]:
+    """The caller's words among a ticket's transcript entries."""
+    return [
+        Utterance.model_validate(entry)
+        for entry in transcripts or []
+        if isinstance(entry, dict)
+        and entry.get("source") not in _NOT_WORDS
+        and isinstance(entry.get("text"), str)
+        and isinstance(entry.get("at"), int | float)
+    ]
+
+
 class TicketView(BaseModel):
     """A ticket as the API shows it (contract fields first)."""
 
@@ -33,6 +62,10 @@ class TicketView(BaseModel):
     cues: list[Any] = Field(default_factory=list)
     transcript: str = ""
     transcripts: list[dict[str, Any]] = Field(default_factory=list)
+    utterances: list[Utterance] = Field(
+        default_factory=list,
+        description="everything the caller said, redacted, in order, with topic and emotion",
+    )
     menu_path: list[str] = Field(default_factory=list)
     routing: dict[str, Any] | None = None
     routing_explanation: str | None = None
@@ -128,6 +161,9 @@ class CallbackView(BaseModel):
     status: str
     overdue: bool = False
     completed_at: float | None = None
+    utterances: list[Utterance] = Field(
+        default_factory=list, description="the caller's words that led to the callback"
+    )
 
 
 class TokenView(BaseModel):

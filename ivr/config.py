@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # A bearer token Prometheus scrapes /metrics with (an admin token works too).
     metrics_token: str = ""
+    # Whether `ivr call` may move the service's clock on by the time it simulates
+    # (ivr.clock). Unset: only when there is no public URL, so a real carrier never can.
+    simulated_clock: bool | None = None
 
     @field_validator("public_url")
     @classmethod
@@ -92,6 +95,13 @@ class Settings(BaseSettings):
     def allowed_recording_hosts(self) -> frozenset[str]:
         """Hosts (or host:port) recordings may be fetched from."""
         return frozenset(h.strip().lower() for h in self.recording_hosts.split(",") if h.strip())
+
+    @property
+    def clock_movable(self) -> bool:
+        """Whether the simulator may move this service's clock (IVR_SIMULATED_CLOCK)."""
+        if self.simulated_clock is not None:
+            return self.simulated_clock
+        return not self.public_url
 
     @property
     def model_cache_dir(self) -> Path:

@@ -29,6 +29,10 @@ class Keys:
         """A counter bumped when a flow changes, so every server process reloads its flows."""
         return f"{self.prefix}flows:version"
 
+    def clock_offset(self) -> str:
+        """Seconds the simulator moved the service's clock on (ivr.clock; 0 when absent)."""
+        return f"{self.prefix}clock:offset"
+
     # --- tickets (write-behind event log) ---
     def events_stream(self) -> str:
         """The Redis stream every call event goes through on its way to the ticket store."""

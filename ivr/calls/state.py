@@ -66,6 +66,7 @@ class CallState(BaseModel):
     last_agent_id: str | None = None
     # transcription
     recording_node: str | None = None
+    empty_takes: int = 0  # recordings in a row that held nothing (asked once more, then on)
     transcribe_deadline: float = 0.0
     # routing
     queue: str | None = None

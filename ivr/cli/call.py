@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
+from ivr.cli.local_service import local_address
 from ivr.config import Settings
 from ivr.errors import IvrError
 from ivr.simulator import Carrier, Limits, load_script
@@ -56,6 +57,12 @@ def _auth_token(token: str | None) -> str:
     return Settings().ensure_auth_token()
 
 
+def service_url(settings: Settings) -> str:
+    """Where to call without --url: IVR_PUBLIC_URL, else the `ivr serve` started from this
+    folder (its data dir says where), else the default local address."""
+    return settings.public_url or local_address(settings.data_dir) or DEFAULT_URL
+
+
 def _quiet(_text: str) -> None:
     """Print nothing (with --json only the record is printed)."""
 
@@ -73,7 +80,11 @@ def _summary(record: CallRecord) -> str:
 def call(
     ctx: typer.Context,
     url: Annotated[
-        str | None, typer.Option(help="The service's base URL (default: IVR_PUBLIC_URL or local).")
+        str | None,
+        typer.Option(
+            help="The service's base URL (default: IVR_PUBLIC_URL, else the `ivr serve` "
+            "started from this folder)."
+        ),
     ] = None,
     caller: Annotated[
         str | None, typer.Option("--from", help="Caller number (default by --lang).")
@@ -132,7 +143,7 @@ def call(
         )
         if script is not None:
             steps += load_script(script)
-        base_url = url or Settings().public_url or DEFAULT_URL
+        base_url = url or service_url(Settings())
         auth_token = _auth_token(token)
     except IvrError as exc:
         typer.echo(f"ivr call: {exc}", err=True)
@@ -147,6 +158,8 @@ def call(
         observer=console_observer(write, verbose=verbose),
         # The service fetches a recording after the call may have ended, as from Twilio.
         recording_linger=keep_recordings,
+        # Skipped pauses, waits and talk move a local service's clock too (ivr.clock).
+        move_service_clock=not realtime,
     )
     interactive = None if steps else InteractiveCaller(write=typer.echo)
     write(f"☎ calling {carrier.voice_url} from {caller or 'the default number'} ({lang})")

@@ -18,6 +18,7 @@ import typer
 from pydantic import ValidationError
 
 from ivr.cli.call import DEFAULT_URL as DEFAULT_CALL_URL
+from ivr.cli.local_service import remove_address, write_address
 from ivr.config import Settings
 from ivr.connections import check_reachable, redact_url
 from ivr.errors import ConfigError, UnavailableError
@@ -188,6 +189,7 @@ def run(*, host: str, port: int, workers: int, persister: bool = True) -> None:
         # webhook waits on ticket-store work.
         watchdog = Watchdog(private, persisters=settings.persisters if persister else 0)
         watchdog.start()
+        write_address(settings.data_dir, base_url)  # `ivr call` from this folder finds us
         os.environ["IVR_IN_PROCESS_PERSISTER"] = "false"
         # Webhook latency from every worker adds up in one folder; any worker answers /metrics.
         prepare_shared_metrics(Path(settings.data_dir))
@@ -201,6 +203,7 @@ def run(*, host: str, port: int, workers: int, persister: bool = True) -> None:
             log_config=_uvicorn_logging(settings),
         )
     finally:
+        remove_address(settings.data_dir)
         if watchdog is not None:
             watchdog.stop()
         if private is not None:

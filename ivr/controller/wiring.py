@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from ivr.calls.store import CallStore
+from ivr.clock import ServiceClock
 from ivr.config import Settings
 from ivr.connections import redis_client, wait_until_ready
 from ivr.controller.caller_history import RedisCallerHistory
@@ -53,6 +54,7 @@ class Services:
     router: Router
     events: EventLog
     switchboard: Switchboard
+    clock: ServiceClock
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def install(self, app: FastAPI) -> None:
@@ -67,6 +69,7 @@ class Services:
         state.router = self.router
         state.events = self.events
         state.switchboard = self.switchboard
+        state.clock = self.clock
 
     async def health(self) -> dict[str, str]:
         """Each backing part and whether it answers."""
@@ -107,8 +110,13 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
         understanding = await asyncio.to_thread(
             Understanding.load, settings.routing_dir, cache_dir=settings.model_cache_dir
         )
+        clock = ServiceClock(redis=redis, keys=keys, movable=settings.clock_movable)
+        await clock.refresh()
         router = Router(
-            redis=redis, keys=keys, policy=load_policy(settings.routing_dir / "policy.yaml")
+            redis=redis,
+            keys=keys,
+            policy=load_policy(settings.routing_dir / "policy.yaml"),
+            clock=clock.now,
         )
         await router.start()
         await router.agents.seed_from_file(settings.routing_dir / "agents.yaml")
@@ -124,6 +132,7 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
             transcription=SpeechJobs(redis=redis, keys=keys, settings=settings),
             history=RedisCallerHistory(redis=redis, keys=keys),
             events=events,
+            clock=clock,
         )
         services = Services(
             settings=settings,
@@ -135,6 +144,7 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
             router=router,
             events=events,
             switchboard=switchboard,
+            clock=clock,
         )
         stop = asyncio.Event()
         if settings.in_process_persister:
@@ -142,7 +152,8 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
             services.tasks.append(asyncio.create_task(persister.run(stop), name="persister"))
         services.tasks.append(
             asyncio.create_task(
-                _every(TICK_SECONDS, router.tick, stop, name="routing clock"), name="routing-clock"
+                _every(TICK_SECONDS, _ticker(clock, router), stop, name="routing clock"),
+                name="routing-clock",
             )
         )
         services.tasks.append(
@@ -169,6 +180,16 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
         finally:
             stop.set()
             await _finish(services.tasks)
+
+
+def _ticker(clock: ServiceClock, router: Router) -> Callable[[], Awaitable[None]]:
+    """Routing's tick on the service's clock, as the simulator may have moved it."""
+
+    async def tick() -> None:
+        await clock.refresh()
+        await router.tick()
+
+    return tick
 
 
 async def _every(

@@ -82,3 +82,5 @@ class CallSetup:
     limits: Limits
     realtime: bool = False
     call_sid: str = ""
+    # Where to tell the service how much simulated time passed (its /dev/clock), or "".
+    clock_url: str = ""

@@ -52,6 +52,7 @@ class Carrier:
         observer: Callable[[Event], None] | None = None,
         timeout: float = TWILIO_TIMEOUT_SECONDS,
         recording_linger: float = 0.0,
+        move_service_clock: bool = False,
     ) -> None:
         if not auth_token:
             raise ValueError("auth_token is required: Twilio signs every request with it")
@@ -72,6 +73,9 @@ class Carrier:
         self._timeout = timeout
         # Keep serving a call's recordings this long after it ends, until fetched.
         self._recording_linger = recording_linger
+        # Report skipped (simulated) time to the service's /dev/clock, so its wrap-ups and
+        # waits pass with ours; a service that keeps real time says 404 and is left alone.
+        self.clock_url = self.base_url + "/dev/clock" if move_service_clock else ""
 
     async def place_call(
         self,
@@ -99,6 +103,7 @@ class Carrier:
             limits=self.limits,
             realtime=self.realtime,
             call_sid=call_sid,
+            clock_url=self.clock_url,
         )
         own_server: list[RecordingServer] = []
 

@@ -128,7 +128,10 @@ async def transcribe_call(
     await redis.set(
         keys.transcription(call_sid), outcome.model_dump_json(), ex=settings.call_ttl_seconds
     )
-    at = time.time()
+    # On the service's clock (ivr.clock), as the call's other events are, so the words
+    # take their place in the ticket's order even when the simulator moved the clock.
+    offset = await redis.get(keys.clock_offset())
+    at = time.time() + (float(offset) if offset is not None else 0.0)
     events = [
         CallEvent(
             id=event_id(call_sid, "transcription"),

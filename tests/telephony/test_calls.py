@@ -146,7 +146,9 @@ async def test_silence_three_times_reaches_an_agent_never_dead_air(service: Serv
 async def test_after_hours_a_caller_can_leave_a_callback_request(service: Service) -> None:
     record = await service.carrier().place_call([Press("1"), Press("2")])
     assert record.errors == []
-    assert "book a callback" in heard(record)
+    # The time is said once the callback is booked, never promised before.
+    assert "booking your callback now" in heard(record)
+    assert "Your callback is booked for" in heard(record)
     assert record.status == "completed"
     await ticket_of(service, record, outcome="callback")
 

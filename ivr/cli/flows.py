@@ -11,7 +11,7 @@ from ivr.config import Settings
 from ivr.flows.graph import render_svg
 from ivr.flows.loader import read_flow_files
 from ivr.flows.problems import FlowError
-from ivr.flows.validate import validate
+from ivr.flows.validate import retry_prompts, validate
 from ivr.prompts.lint import lint
 from ivr.prompts.loader import LintError, read_prompt_files
 from ivr.prompts.model import PromptCatalog
@@ -87,11 +87,14 @@ def lint_command(
         Path | None, typer.Argument(help="the prompts folder (default: the configured one)")
     ] = None,
 ) -> None:
-    """Check the service language and consistency of every prompt; exit 1 on any problem."""
+    """Check the service language and consistency of every prompt, the retry prompts the
+    flows beside them name and the fallback said from code; exit 1 on any problem."""
     prompts_dir = directory or Settings().prompts_dir
     catalog, problems = read_prompt_files(prompts_dir)
+    flows_dir = prompts_dir.parent / "flows"
+    flows = read_flow_files(flows_dir)[0] if flows_dir.is_dir() else {}
     if catalog is not None:
-        problems.extend(lint(catalog))
+        problems.extend(lint(catalog, retry_prompts=retry_prompts(flows)))
     _report(problems)
     if problems or catalog is None:
         typer.echo(f"{len(problems)} problem(s) in {prompts_dir}", err=True)

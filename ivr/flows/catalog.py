@@ -23,7 +23,7 @@ from ivr.errors import NotFoundError
 from ivr.flows.loader import parse_flow_partial, read_flow_files
 from ivr.flows.model import Flow
 from ivr.flows.problems import FlowConfigError, FlowError
-from ivr.flows.validate import check_partial, validate
+from ivr.flows.validate import check_partial, retry_prompts, validate
 from ivr.keys import Keys
 from ivr.prompts.lint import lint
 from ivr.prompts.loader import PromptConfigError, read_prompt_files
@@ -64,6 +64,9 @@ class FlowCatalog:
         errors.extend(validate(flows, prompts))
         if errors:
             raise FlowConfigError(errors)
+        retry_problems = lint(prompts, retry_prompts=retry_prompts(flows))
+        if retry_problems:
+            raise PromptConfigError(retry_problems)
         return cls(flows_dir=flows_dir, prompts_dir=prompts_dir, flows=flows, prompts=prompts)
 
     @property

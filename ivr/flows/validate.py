@@ -68,6 +68,18 @@ def prompt_ids(node: Node) -> list[tuple[str, str]]:
     return found
 
 
+def retry_prompts(flows: Mapping[str, Flow]) -> list[tuple[str, str]]:
+    """(where, prompt id) of every retry prompt the flows name: what a caller hears when
+    not understood (a menu's no_input and no_match), for `ivr prompts lint`."""
+    found: list[tuple[str, str]] = []
+    for flow in flows.values():
+        for node_id, node in flow.nodes.items():
+            if isinstance(node, MenuNode):
+                found.append((f"{flow.name}/{node_id} no_input", node.no_input))
+                found.append((f"{flow.name}/{node_id} no_match", node.no_match))
+    return found
+
+
 class _Report:
     """Collects the problems of one flow, placing each on its line."""
 

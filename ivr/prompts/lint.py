@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
+from ivr.ids import Language
+from ivr.prompts import fallback
+from ivr.prompts.fallback import FallbackSay
 from ivr.prompts.loader import LintError
 from ivr.prompts.model import CALM_SUFFIX, ENGINE_PROMPTS, PromptCatalog, PromptSet
 
@@ -87,9 +90,20 @@ class _Findings:
         )
 
 
-def lint(catalog: PromptCatalog) -> list[LintError]:
-    """Every service-language and consistency problem in `catalog`."""
+def lint(
+    catalog: PromptCatalog,
+    *,
+    fallbacks: Mapping[Language, FallbackSay] | None = None,
+    retry_prompts: Iterable[tuple[str, str]] = (),
+) -> list[LintError]:
+    """Every service-language and consistency problem in `catalog`, and in what callers
+    hear when things go wrong: the fallback said from code (`fallbacks`, default: the
+    service's own), and the retry and fallback prompts flows name (`retry_prompts`:
+    (where, prompt id), e.g. ("main/after_hours no_match", "no_match")), in every language.
+    """
     found = _Findings()
+    found.errors.extend(_fallback_problems(fallback.LAST_WORDS if fallbacks is None else fallbacks))
+    found.errors.extend(_retry_problems(catalog, retry_prompts))
     all_ids = sorted({pid for s in catalog.sets.values() for pid in s.prompts})
     for prompt_set in catalog.sets.values():
         for prompt_id, text in prompt_set.prompts.items():
@@ -109,6 +123,46 @@ def lint(catalog: PromptCatalog) -> list[LintError]:
     for problem in _placeholder_mismatches(catalog, all_ids):
         found.errors.append(problem)
     return found.errors
+
+
+def _fallback_problems(fallbacks: Mapping[Language, FallbackSay]) -> Iterator[LintError]:
+    """The words said from code when even the prompts are unreadable, like any prompt."""
+    for language in Language:
+        said = fallbacks.get(language)
+        if said is None:
+            yield LintError(
+                file=fallback.SOURCE,
+                language=str(language),
+                id="fallback",
+                line=1,
+                message=f"no fallback words in {language}: that caller would hear another language",
+            )
+            continue
+        for phrase in forbidden_phrases(said.text):
+            yield LintError(
+                file=fallback.SOURCE,
+                language=str(language),
+                id="fallback",
+                line=1,
+                message=f"the fallback uses {phrase!r}: say what we can do instead",
+            )
+
+
+def _retry_problems(
+    catalog: PromptCatalog, retry_prompts: Iterable[tuple[str, str]]
+) -> Iterator[LintError]:
+    """A retry or fallback prompt a flow names must exist in every language."""
+    for where, prompt_id in retry_prompts:
+        for prompt_set in catalog.sets.values():
+            if prompt_id not in prompt_set.prompts:
+                yield LintError(
+                    file=prompt_set.source or f"prompts/{prompt_set.language}.yaml",
+                    language=str(prompt_set.language),
+                    id=prompt_id,
+                    line=1,
+                    message=f"'{prompt_id}', played at {where} when a caller is not understood, "
+                    "is missing here",
+                )
 
 
 def _text_problems(prompt_id: str, text: str, prompt_set: PromptSet) -> Iterator[str]:

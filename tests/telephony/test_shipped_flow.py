@@ -130,6 +130,6 @@ async def test_after_hours_silence_books_a_callback_for_the_next_opening(
     ticket = await ticket_of(service, record, outcome="callback")
     # The test's hours are always closed: the booking falls back to the policy's default,
     # and the caller hears it in the bank's time zone (Asia/Shanghai), with a time.
-    booked = [t for t in record.said if "callback is booked" in t or "预约回电" in t]
+    booked = [t for t in record.said if "callback is booked" in t or "已为您预约回电" in t]
     assert booked and ("at " in booked[0] or "点" in booked[0]), record.transcript
     assert ticket["callback_at"] is not None

@@ -31,6 +31,7 @@ class ServiceClock:
         self._keys = keys
         self.movable = movable
         self.offset = 0.0
+        self._moves = 0  # moves made here; a refresh that raced one keeps the move
 
     def now(self) -> float:
         """Epoch seconds now, on the service's clock."""
@@ -44,20 +45,26 @@ class ServiceClock:
         """Read the shared offset (another process may have moved it)."""
         if not self.movable:
             return
+        moves = self._moves
         raw = await self._redis.get(self._keys.clock_offset())
-        self.offset = float(raw) if raw is not None else 0.0
+        if moves == self._moves:  # else a move landed while we read: it is newer
+            self.offset = float(raw) if raw is not None else 0.0
 
     async def advance(self, seconds: float) -> float:
         """Move the clock on by `seconds` (never back); the new offset."""
         if not self.movable:
             raise PermissionError("this service keeps real time (it has a public URL)")
         if seconds > 0:
+            self._moves += 1
             self.offset = float(await self._redis.incrbyfloat(self._keys.clock_offset(), seconds))
+            self._moves += 1  # a refresh that overlapped the write in any part is dropped
         return self.offset
 
     async def set_to(self, when: dt.datetime) -> None:
         """Set the clock to `when` (tests set the flow's clock with it)."""
         if not self.movable:
             raise PermissionError("this service keeps real time (it has a public URL)")
+        self._moves += 1
         self.offset = when.timestamp() - time.time()
         await self._redis.set(self._keys.clock_offset(), repr(self.offset))
+        self._moves += 1

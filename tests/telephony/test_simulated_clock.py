@@ -31,7 +31,7 @@ async def test_the_next_simulated_call_reaches_the_agent_once_their_wrap_up_pass
     second = await carrier.place_call(TO_AN_AGENT, caller="+14155550202")
     for record in (first, second):
         assert record.errors == []
-        assert "<Client>ana</Client>" in "".join(r.body for r in record.requests)
+        assert "<Identity>ana</Identity>" in "".join(r.body for r in record.requests)
     # The second call's menus and waits took simulated time, and the service's clock
     # went with it: ana's wrap-up was over when the caller asked for her.
     assert service.app.state.clock.now() - started >= 30

@@ -85,7 +85,7 @@ async def test_by_day_words_at_the_cards_menu_reach_the_loans_team(
         caller="+8613800000101",
     )
     assert LOANS_INTRO[language] in record.transcript, record.transcript
-    assert "<Client>lena</Client>" in "".join(r.body for r in record.requests), record.transcript
+    assert "<Identity>lena</Identity>" in "".join(r.body for r in record.requests), record.transcript
     ticket = await ticket_of(service, record, csat=4)
     assert ticket["topic"] == "loans"
     [said] = _words_of(ticket)

@@ -65,11 +65,11 @@ def create_app(settings: Settings | None = None) -> HotlineApp:
 
 
 def _add_routes(app: FastAPI) -> None:
-    from ivr.api import agents, callbacks, clock, flows, metrics, reports, tickets
-    from ivr.telephony import webhooks
+    from ivr.api import agents, callbacks, flows, metrics, reports, tickets
+    from ivr.telephony import dev_clock, webhooks
 
     app.include_router(webhooks.router)
-    for module in (agents, tickets, callbacks, reports, flows, metrics, clock):
+    for module in (agents, tickets, callbacks, reports, flows, metrics, dev_clock):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"])

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ivr.simulator.steps import Press, Say, Silence
 
 from ivr.config import PROJECT_DIR, Settings
-from ivr.telephony.simulator.record import CallRecord
-from ivr.telephony.simulator.steps import Press, Say, Silence
+from ivr.simulator.record import CallRecord
 from tests.telephony.conftest import Service
 from tests.telephony.test_calls import ticket_of
 
@@ -85,7 +85,8 @@ async def test_by_day_words_at_the_cards_menu_reach_the_loans_team(
         caller="+8613800000101",
     )
     assert LOANS_INTRO[language] in record.transcript, record.transcript
-    assert "<Identity>lena</Identity>" in "".join(r.body for r in record.requests), record.transcript
+    dialled = "".join(r.body for r in record.requests)
+    assert "<Identity>lena</Identity>" in dialled, record.transcript
     ticket = await ticket_of(service, record, csat=4)
     assert ticket["topic"] == "loans"
     [said] = _words_of(ticket)

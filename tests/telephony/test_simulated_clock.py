@@ -4,9 +4,9 @@ out a real 30-second wrap-up; a service with a public URL keeps real time."""
 from __future__ import annotations
 
 import pytest
-from ivr.simulator.steps import Press
 
 from ivr.config import Settings
+from ivr.simulator.script import Press
 from tests.telephony.conftest import Service
 from tests.telephony.test_calls import ticket_of
 

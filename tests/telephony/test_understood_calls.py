@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ivr.simulator.steps import Press, Say, Silence
 
 from ivr.config import PROJECT_DIR, Settings
 from ivr.simulator.record import CallRecord
+from ivr.simulator.script import Press, Silence, Speak
 from tests.telephony.conftest import Service
 from tests.telephony.test_calls import ticket_of
 
@@ -80,7 +80,7 @@ async def test_by_day_words_at_the_cards_menu_reach_the_loans_team(
     record = await _call(
         service,
         DAY,
-        [Press("2"), Say(words), Press("4")],
+        [Press("2"), Speak(words), Press("4")],
         language=language,
         caller="+8613800000101",
     )
@@ -102,7 +102,7 @@ async def test_after_hours_words_are_acknowledged_and_the_callback_keeps_them(
     record = await _call(
         service,
         NIGHT,
-        [Say(MORTGAGE_TWICE[language]), Press("1")],
+        [Speak(MORTGAGE_TWICE[language]), Press("1")],
         language=language,
         caller="+8613800000102",
     )
@@ -128,14 +128,14 @@ async def test_after_hours_an_upset_callers_callback_comes_before_a_calm_one(
     calm = await _call(
         service,
         NIGHT,
-        [Say("I have a question about my account balance"), Press("1")],
+        [Speak("I have a question about my account balance"), Press("1")],
         language="en-US",
         caller="+8613800000103",
     )
     upset = await _call(
         service,
         NIGHT,
-        [Say(MORTGAGE_TWICE["en-US"]), Press("1")],
+        [Speak(MORTGAGE_TWICE["en-US"]), Press("1")],
         language="en-US",
         caller="+8613800000104",
     )
@@ -153,7 +153,7 @@ async def test_after_hours_an_upset_callers_callback_comes_before_a_calm_one(
 async def test_an_empty_message_is_never_saved_the_caller_is_asked_again_then_offered_a_callback(
     service: Service, language: str
 ) -> None:
-    steps = [Say(MORTGAGE_TWICE[language]), Press("2"), Silence(), Silence(), Press("1")]
+    steps = [Speak(MORTGAGE_TWICE[language]), Press("2"), Silence(), Silence(), Press("1")]
     record = await _call(service, NIGHT, steps, language=language, caller="+8613800000105")
     text = record.transcript
     assert SAVED[language] not in text

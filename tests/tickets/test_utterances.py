@@ -4,7 +4,6 @@ in it; a callback carries the words that led to it."""
 from __future__ import annotations
 
 from ivr.events import CallEvent, event_id
-
 from ivr.tickets.models import ticket_id
 from ivr.tickets.store import TicketStore
 

@@ -75,28 +75,38 @@ class FlowRunner:
             # A stale request (the call has moved on): play where the call really is.
             await self.perform(webhook, engine.gather_again(self._config.flows, state))
             return
-        given = self._caller_input(state, callback)
-        await self.perform(webhook, engine.answer(self._config.flows, state, given, now=_utc()))
+        given = self._caller_input(state, callback, now=webhook.now)
+        await self.perform(
+            webhook, engine.answer(self._config.flows, state, given, now=_at(webhook))
+        )
 
-    def _caller_input(self, state: CallState, callback: GatherResult) -> engine.CallerInput:
+    def _caller_input(
+        self, state: CallState, callback: GatherResult, *, now: float
+    ) -> engine.CallerInput:
         digits = callback.Digits.strip()
         speech = callback.SpeechResult.strip()
         if digits:
             return engine.Keys(digits[:32])
         if speech:
             understanding = self._listener.understanding
-            reading = understanding.read(speech, state.language, behaviour=behaviour(state))
+            reading = understanding.read(
+                speech, state.language, behaviour=behaviour(state, now=now)
+            )
             confidence = callback.Confidence or 0.0
             return engine.Speech(speech, confidence, reading, understanding.min_confidence)
         return engine.Silence()
 
     async def start(self, webhook: Webhook) -> None:
         """Begin the call's flow (`state.flow`) at its start."""
-        await self.perform(webhook, engine.start(self._config.flows, webhook.state, now=_utc()))
+        await self.perform(
+            webhook, engine.start(self._config.flows, webhook.state, now=_at(webhook))
+        )
 
     async def resume(self, webhook: Webhook) -> None:
         """Go on in the flow from the call's current node."""
-        await self.perform(webhook, engine.resume(self._config.flows, webhook.state, now=_utc()))
+        await self.perform(
+            webhook, engine.resume(self._config.flows, webhook.state, now=_at(webhook))
+        )
 
     async def perform(self, webhook: Webhook, turn: engine.Turn, *, depth: int = 0) -> None:
         """Render `turn` into the webhook's TwiML, doing the I/O its actions need."""
@@ -138,7 +148,7 @@ class FlowRunner:
                 case engine.BookCallback():
                     await self._callbacks.book(webhook, topic=action.topic)
                     if depth < MAX_CHAINED_TURNS:
-                        turn = engine.resume(self._config.flows, state, now=_utc())
+                        turn = engine.resume(self._config.flows, state, now=_at(webhook))
                         await self.perform(webhook, turn, depth=depth + 1)
                 case engine.Hangup():
                     webhook.response.hangup()
@@ -151,5 +161,6 @@ class FlowRunner:
         return describing and not self._transcription.hears(state.language)
 
 
-def _utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+def _at(webhook: Webhook) -> dt.datetime:
+    """The webhook's time on the service's clock (ivr.clock), for the flow's hours."""
+    return dt.datetime.fromtimestamp(webhook.now, dt.UTC)

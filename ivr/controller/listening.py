@@ -29,7 +29,7 @@ class Listener:
         if voice is not None:
             state.voice = voice.model_dump()
         reading = self.understanding.read(
-            text, state.language, voice=voice, behaviour=behaviour(state)
+            text, state.language, voice=voice, behaviour=behaviour(state, now=webhook.now)
         )
         if reading.topic_confidence >= self.understanding.min_confidence:
             state.topic, state.topic_confidence = reading.topic, reading.topic_confidence
@@ -44,7 +44,7 @@ class Listener:
             " ".join(state.utterances[-3:]),
             state.language,
             voice=voice,
-            behaviour=behaviour(state),
+            behaviour=behaviour(state, now=webhook.now),
         )
         state.emotion, state.emotion_intensity = reading.emotion, reading.intensity
         webhook.speaker.calm = state.upset
@@ -60,9 +60,11 @@ class Listener:
         )
 
 
-def behaviour(state: CallState) -> Behaviour:
-    """How the caller has behaved so far, for emotion detection."""
-    waited = (time.time() - state.queue_entered_at) if state.queue_entered_at else 0.0
+def behaviour(state: CallState, *, now: float | None = None) -> Behaviour:
+    """How the caller has behaved so far, for emotion detection (`now` on the service's
+    clock, as `queue_entered_at` is)."""
+    now = time.time() if now is None else now
+    waited = (now - state.queue_entered_at) if state.queue_entered_at else 0.0
     return Behaviour(
         zero_presses=state.zero_presses,
         no_match_count=state.no_match_count,

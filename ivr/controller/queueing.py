@@ -11,6 +11,7 @@ from ivr.controller.call_status import FINAL_STATUSES, status_order
 from ivr.controller.callbacks import Callbacks, spoken_minutes
 from ivr.controller.connect import Connector, dial_agent, goodbye, log_decision
 from ivr.controller.ports import FlowSource, WaitingCallers
+from ivr.controller.voicemail import record_voicemail
 from ivr.controller.webhook import Webhook
 from ivr.errors import NotFoundError
 from ivr.flows import engine
@@ -127,11 +128,7 @@ class Queueing:
             goodbye(webhook)
         elif state.phase is Phase.VOICEMAIL:
             webhook.speaker.say(webhook.response, engine.Say("voicemail_prompt"))
-            url = webhook.url("/twilio/record", voicemail=1)
-            webhook.response.record(
-                action=url, method="POST", max_length=120, timeout=5, play_beep=True
-            )
-            webhook.response.redirect(url + "&empty=1", method="POST")
+            record_voicemail(webhook)
         else:
             # queue-full, error, or a call that never was queued: take them on another way.
             await self._waiting.abandon(state.call_sid)

@@ -25,6 +25,7 @@ from ivr.ids import Topic
 from ivr.speech.models import TranscriptionOutcome
 from ivr.telephony import twiml
 from ivr.telephony.schemas import CarrierCallback, HookQuery, RecordingResult
+from ivr.telephony.takes import is_empty
 
 POLL_HOLD_SECONDS = 1.0  # how long one transcription poll waits inside the request
 
@@ -48,7 +49,9 @@ class Recording:
         callbacks: Callbacks,
         voicemail: Voicemail,
         resume: Callable[[Webhook], Awaitable[None]],
+        perform: Callable[[Webhook, engine.Turn], Awaitable[None]],
         deadline_seconds: float,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._config = config
         self._transcription = transcription
@@ -56,7 +59,9 @@ class Recording:
         self._callbacks = callbacks
         self._voicemail = voicemail
         self._resume = resume  # the flow goes on (FlowRunner.resume)
+        self._perform = perform  # actions the flow would take (FlowRunner.perform)
         self._deadline_seconds = deadline_seconds
+        self._clock = clock  # the service's clock (ivr.clock), as the deadline was set by
 
     async def recorded(self, webhook: Webhook, callback: RecordingResult, query: HookQuery) -> None:
         """A `<Record>` (or its speech stand-in) finished: understand it, or transcribe it
@@ -69,16 +74,16 @@ class Recording:
         if not isinstance(node, RecordNode) or query.node != state.node:
             await self._resume(webhook)
             return
+        if is_empty(callback, query):
+            await self._empty_take(webhook, node)
+            return
+        state.empty_takes = 0
         state.node = node.next
         if query.via == "speech":
             self._heard_by_carrier(webhook, callback, query)
             await self._resume(webhook)
             return
         recording = callback.RecordingUrl
-        if query.empty or not recording:
-            webhook.log("speech.failed", {"error": "nothing was recorded"})
-            await self._resume(webhook)
-            return
         duration = callback.RecordingDuration
         webhook.log(
             "speech.recorded",
@@ -99,13 +104,24 @@ class Recording:
         webhook.speaker.say(webhook.response, engine.Say("one_moment"))
         _poll_again(webhook)
 
+    async def _empty_take(self, webhook: Webhook, node: RecordNode) -> None:
+        """Nothing was recorded: ask once more; after a second empty take go where the
+        flow says (an offer of a callback), never on as if a message were kept."""
+        state = webhook.state
+        webhook.log("speech.failed", {"error": "nothing was recorded", "node": state.node})
+        state.empty_takes += 1
+        if state.empty_takes < 2:
+            again = engine.Record(state.flow, state.node, node.max_length, node.timeout)
+            await self._perform(webhook, engine.Turn(actions=[engine.Say("record_again"), again]))
+            return
+        state.empty_takes = 0
+        state.node = node.on_empty or node.next
+        await self._resume(webhook)
+
     def _heard_by_carrier(
         self, webhook: Webhook, callback: RecordingResult, query: HookQuery
     ) -> None:
-        text = "" if query.empty else callback.SpeechResult.strip()
-        if not text:
-            webhook.log("speech.failed", {"error": "nothing was heard"})
-            return
+        text = callback.SpeechResult.strip()
         webhook.log(
             "speech.transcribed",
             {
@@ -125,9 +141,9 @@ class Recording:
         if state.phase is not Phase.TRANSCRIBING:
             await self._resume(webhook)
             return
-        until = min(time.time() + POLL_HOLD_SECONDS, state.transcribe_deadline)
+        until = min(self._clock() + POLL_HOLD_SECONDS, state.transcribe_deadline)
         outcome = await self._await_transcript(state.call_sid, until=until)
-        if outcome is None and time.time() < state.transcribe_deadline:
+        if outcome is None and self._clock() < state.transcribe_deadline:
             _poll_again(webhook)
             return
         state.phase = Phase.MENU
@@ -150,7 +166,7 @@ class Recording:
         """
         while True:
             outcome = await self._transcription.outcome(call_sid=call_sid)
-            if outcome is not None or time.time() >= until:
+            if outcome is not None or self._clock() >= until:
                 return outcome
             await asyncio.sleep(0.1)
 

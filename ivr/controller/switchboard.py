@@ -26,6 +26,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.state import CallState
 from ivr.calls.store import CallStore, OpenStep
+from ivr.clock import ServiceClock
 from ivr.config import Settings
 from ivr.controller.callbacks import MAIN_FLOW, Callbacks
 from ivr.controller.connect import Connector
@@ -47,6 +48,7 @@ from ivr.controller.webhook import Webhook
 from ivr.events import EventLog
 from ivr.flows import engine
 from ivr.ids import Language
+from ivr.prompts.fallback import last_words
 from ivr.telephony import twiml
 from ivr.telephony.hooks import HOOKS, Hook
 from ivr.telephony.schemas import CarrierCallback, HookQuery
@@ -94,7 +96,10 @@ class Switchboard:
         transcription: TranscriptionPort,
         history: HistoryPort,
         events: EventLog,
+        clock: ServiceClock | None = None,
     ) -> None:
+        # The service's clock (ivr.clock): the flow's hours, waits and ticket times.
+        self.clock: Callable[[], float] = clock.now if clock is not None else time.time
         self.calls = calls
         self.config = config
         self.events = events
@@ -119,7 +124,9 @@ class Switchboard:
             callbacks=callbacks,
             voicemail=voicemail,
             resume=flow.resume,
+            perform=flow.perform,
             deadline_seconds=settings.transcription_deadline_seconds,
+            clock=self.clock,
         )
         queueing = Queueing(waiting=router, connector=connector, callbacks=callbacks, config=config)
         dialling = Dialling(
@@ -228,6 +235,7 @@ class Switchboard:
                 speaker=Speaker(
                     prompts=self.config.prompts, language=state.language, calm=state.upset
                 ),
+                now=self.clock(),
             )
             handler = route.unknown if fresh and hook.kind != "voice" else route.handler
             await handler(webhook, callback, query)
@@ -257,7 +265,7 @@ class Switchboard:
             caller=callback.From,
             called=callback.To,
             flow=MAIN_FLOW,
-            started_at=time.time(),
+            started_at=self.clock(),
         )
 
     def apology(self, state: CallState | None, base_url: str) -> str:
@@ -269,7 +277,8 @@ class Switchboard:
             speaker.say(response, engine.Say("error_apology"))
         except Exception:  # even the prompts are unreadable: say it plainly
             log.exception("error prompt unavailable")
-            response.say("We are connecting you to an agent.", voice="alice", language="en-US")
+            words = last_words(language)  # linted like any prompt (ivr prompts lint)
+            response.say(words.text, voice=words.voice, language=words.language)
         sid = state.call_sid if state else ""
         twiml.enqueue(
             response,

@@ -222,7 +222,11 @@ async def patch_ticket(
 async def customer_history(
     phone: Annotated[str, Path(max_length=64)], principal: PrincipalDep, store: TicketStoreDep
 ) -> CustomerHistory:
-    """A caller's record and recent tickets (an agent sees the tickets routed to them)."""
+    """A caller's record and recent tickets (an agent: only a caller once routed to them)."""
     history = await store.customer_history(phone)
-    history.tickets = [t for t in history.tickets if may_see(principal, t)]
+    visible = [t for t in history.tickets if may_see(principal, t)]
+    if principal.role is Role.AGENT and not visible:
+        # Whether the bank knows this number is itself the customer's business.
+        raise HTTPException(404, detail="no customer of yours has this number")
+    history.tickets = visible
     return history

@@ -321,6 +321,17 @@ async def test_callbacks_due_list_and_completion(api: Api) -> None:
     assert (ticket.status, ticket.callback_at) == ("resolved", None)
 
 
+async def test_an_agent_reads_only_customers_of_calls_routed_to_them(api: Api) -> None:
+    # +1002's only call went to a2: agent a1 learns nothing of them, not even that they exist.
+    theirs = await api.client.get("/api/customers/+1002", headers=api.auth("agent"))
+    assert theirs.status_code == 404
+    assert "+1002" not in theirs.text
+    unknown = await api.client.get("/api/customers/+1999", headers=api.auth("agent"))
+    assert unknown.status_code == 404 and unknown.json() == theirs.json()
+    supervisor = await api.client.get("/api/customers/+1002", headers=api.auth("supervisor"))
+    assert supervisor.status_code == 200 and sids(supervisor.json()["tickets"]) == ["CA2"]
+
+
 async def test_screen_pop_history(api: Api) -> None:
     r = await api.client.get("/api/customers/+1001", headers=api.auth("agent"))
     assert r.status_code == 200

@@ -199,11 +199,10 @@ def run(clips: list[Clip], engines: dict[str, Callable[[Clip], tuple[str, float]
     print(f"{'set':10} {'engine':16} {'n':>3} {'accuracy':>8} {'RTF cpu':>8} {'RTF wall':>8}  conf")
     for (name, engine), t in sorted(tallies.items()):
         right, wrong = t.sure_right or [], t.sure_wrong or []
-        conf = (
-            f"right {sum(right) / len(right):.2f} (n={len(right)}) "
-            f"wrong {sum(wrong) / len(wrong) if wrong else float('nan'):.2f} (n={len(wrong)})"
-            if right or wrong
-            else ""
+        conf = " ".join(
+            f"{label} {sum(values) / len(values):.2f} (n={len(values)})"
+            for label, values in (("right", right), ("wrong", wrong))
+            if values
         )
         print(
             f"{name:10} {engine:16} {t.count:3} {t.accuracy / t.count:8.3f} "

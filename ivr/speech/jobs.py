@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 from typing import Any, Protocol
@@ -39,9 +40,11 @@ JOB_NAME = "transcribe_recording"
 JOB_TIMEOUT_SECONDS = 120
 
 
-def _job_id(keys: Keys, call_sid: str) -> str:
-    # arq's own keys (arq:job:<id>) carry our prefix through the id; one job per call.
-    return f"{keys.prefix}transcribe:{call_sid}"
+def _job_id(keys: Keys, call_sid: str, recording_url: str) -> str:
+    # arq's own keys (arq:job:<id>) carry our prefix through the id; one job per recording
+    # (a carrier's retry names the same one; a caller asked to say it again makes another).
+    digest = hashlib.sha1(recording_url.encode()).hexdigest()[:12]
+    return f"{keys.prefix}transcribe:{call_sid}:{digest}"
 
 
 def _arq_client(redis: aioredis.Redis) -> ArqRedis:
@@ -62,13 +65,17 @@ async def submit_transcription(
     recording_url: str,
     language: str,
 ) -> None:
-    """Queue the transcription of one call's recording; a repeated submit is ignored."""
+    """Queue the transcription of one call's recording; a repeated submit is ignored.
+
+    The call's previous outcome, if any, is dropped: the newest recording is the one
+    the caller waits for."""
+    await redis.delete(keys.transcription(call_sid))
     await _arq_client(redis).enqueue_job(
         JOB_NAME,
         call_sid,
         recording_url,
         language,
-        _job_id=_job_id(keys, call_sid),
+        _job_id=_job_id(keys, call_sid, recording_url),
         _queue_name=keys.arq_queue(),
         # Late is still useful (the ticket gets the transcript); older than the call is not.
         _expires=settings.call_ttl_seconds,
@@ -134,7 +141,7 @@ async def transcribe_call(
     at = time.time() + (float(offset) if offset is not None else 0.0)
     events = [
         CallEvent(
-            id=event_id(call_sid, "transcription"),
+            id=event_id(call_sid, f"transcription|{recording_url}"),
             call_sid=call_sid,
             at=at,
             type=event_type,
@@ -145,7 +152,7 @@ async def transcribe_call(
     if reading is not None:
         events.append(
             CallEvent(
-                id=event_id(call_sid, "transcription", 1),
+                id=event_id(call_sid, f"transcription|{recording_url}", 1),
                 call_sid=call_sid,
                 at=at,
                 type="nlu.read",

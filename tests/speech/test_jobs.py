@@ -104,7 +104,7 @@ async def test_a_recording_is_transcribed_and_reaches_the_ticket(
     assert 0 < await redis.ttl(keys.transcription("CA1")) <= settings.call_ttl_seconds
     events = await _events(redis, keys)
     assert [e["type"] for e in events] == ["speech.transcribed"]  # one job for two submits
-    assert events[0]["id"] == event_id("CA1", "transcription")
+    assert events[0]["id"] == event_id("CA1", f"transcription|{base}/clip.wav")
     assert events[0]["data"]["text"] == outcome.transcript.text
     assert events[0]["data"]["cues"]["speech_rate"] > 0
 

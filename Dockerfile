@@ -6,9 +6,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# ffmpeg decodes recordings (pydub); espeak-ng and sox serve the speech tools.
+# ffmpeg decodes recordings (pydub); espeak-ng and sox serve the speech tools; graphviz draws flows.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg espeak-ng sox \
+    && apt-get install -y --no-install-recommends ffmpeg espeak-ng sox graphviz \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin ivr \

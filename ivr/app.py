@@ -55,6 +55,9 @@ def create_app(settings: Settings | None = None) -> HotlineApp:
         version=__version__,
         summary="Call handling for a bank's customer hotline.",
         lifespan=lifespan,
+        # /docs and /redoc are served from our own files by ivr.web.api_docs (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     _add_routes(app)
@@ -65,11 +68,34 @@ def create_app(settings: Settings | None = None) -> HotlineApp:
 
 
 def _add_routes(app: FastAPI) -> None:
-    from ivr.api import agents, callbacks, flows, metrics, reports, tickets
+    from ivr.api import (
+        agents,
+        audit,
+        callbacks,
+        flow_trial,
+        flow_versions,
+        flows,
+        metrics,
+        prompts,
+        reports,
+        tickets,
+    )
     from ivr.telephony import dev_clock, webhooks
 
     app.include_router(webhooks.router)
-    for module in (agents, tickets, callbacks, reports, flows, metrics, dev_clock):
+    for module in (
+        agents,
+        tickets,
+        callbacks,
+        reports,
+        flows,
+        metrics,
+        flow_versions,
+        flow_trial,
+        prompts,
+        audit,
+        dev_clock,
+    ):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"])

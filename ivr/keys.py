@@ -33,6 +33,14 @@ class Keys:
         """Seconds the simulator moved the service's clock on (ivr.clock; 0 when absent)."""
         return f"{self.prefix}clock:offset"
 
+    def flows_live(self) -> str:
+        """Hash: flow name -> its live (newest published) version number."""
+        return f"{self.prefix}flows:live"
+
+    def flow_text(self, name: str, version: int) -> str:
+        """The YAML of one published flow version, for calls still on it in other processes."""
+        return f"{self.prefix}flows:text:{name}:{version}"
+
     # --- tickets (write-behind event log) ---
     def events_stream(self) -> str:
         """The Redis stream every call event goes through on its way to the ticket store."""

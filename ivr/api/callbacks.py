@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from redis.exceptions import RedisError
 
+from ivr.api.audit import actor
 from ivr.api.auth import PrincipalDep
 from ivr.api.deps import KeysDep, RedisDep, TicketStoreDep
 from ivr.errors import NotFoundError
@@ -49,10 +50,8 @@ async def complete_callback(
         task = await store.get_callback(callback_id)
         if principal.role is Role.AGENT and task.agent_id != principal.agent_id:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail="this callback is not yours")
-        actor = principal.token_id or principal.role.value
-        done = await store.complete_callback(
-            callback_id, actor=actor, audit=principal.role is not Role.AGENT
-        )
+        # Audited for every role: closing a callback edits the caller's ticket.
+        done = await store.complete_callback(callback_id, actor=actor(principal), audit=True)
     except NotFoundError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
     try:

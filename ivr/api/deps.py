@@ -16,7 +16,9 @@ from ivr.config import Settings
 from ivr.flows.catalog import FlowCatalog
 from ivr.keys import Keys
 from ivr.routing.router import Router
+from ivr.tickets.audit import AuditLog
 from ivr.tickets.store import TicketStore
+from ivr.tickets.versions import VersionStore
 
 
 async def get_settings(request: Request) -> Settings:
@@ -49,9 +51,29 @@ async def get_router(request: Request) -> Router:
     return cast(Router, request.app.state.router)
 
 
+async def get_versions(request: Request) -> VersionStore:
+    """Published versions of flows and prompts (the ticket store's database)."""
+    versions = getattr(request.app.state, "versions", None)
+    if versions is None:  # an app wired by hand (tests) shares the ticket store's database
+        versions = VersionStore(sessions=request.app.state.tickets.session)
+        request.app.state.versions = versions
+    return cast(VersionStore, versions)
+
+
+async def get_audit_log(request: Request) -> AuditLog:
+    """The audit log every admin change is written to."""
+    audit = getattr(request.app.state, "audit", None)
+    if audit is None:
+        audit = AuditLog(sessions=request.app.state.tickets.session)
+        request.app.state.audit = audit
+    return cast(AuditLog, audit)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
 KeysDep = Annotated[Keys, Depends(get_keys)]
 TicketStoreDep = Annotated[TicketStore, Depends(get_ticket_store)]
 FlowCatalogDep = Annotated[FlowCatalog, Depends(get_flow_catalog)]
 RouterDep = Annotated[Router, Depends(get_router)]
+VersionsDep = Annotated[VersionStore, Depends(get_versions)]
+AuditLogDep = Annotated[AuditLog, Depends(get_audit_log)]

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import ValidationError
 
+from ivr.api.audit import actor
 from ivr.api.auth import PrincipalDep
 from ivr.api.deps import KeysDep, RedisDep, TicketStoreDep
 from ivr.errors import InvalidInputError, NotFoundError
@@ -202,9 +203,8 @@ async def patch_ticket(
         current = await store.get(ticket_id, with_events=False)
         if not may_see(principal, current):
             raise _forbidden()
-        audit = principal.role is not Role.AGENT
-        actor = principal.token_id or principal.role.value
-        ticket = await store.patch(current.id, change, actor=actor, audit=audit)
+        # Every role's edit is audited (agents' too): a ticket is the bank's record.
+        ticket = await store.patch(current.id, change, actor=actor(principal), audit=True)
     except NotFoundError as exc:
         raise _not_found(exc) from None
     except InvalidInputError as exc:

@@ -44,6 +44,8 @@ class CallState(BaseModel):
     language_chosen: bool = False
     flow: str = "main"
     node: str = ""
+    # flow name -> the published version the call entered it with (ivr.flows.pinning)
+    flow_versions: dict[str, int] = Field(default_factory=dict)
     stack: list[Frame] = Field(default_factory=list)
     phase: Phase = Phase.MENU
     attempts: int = 0  # failed tries at the current input node

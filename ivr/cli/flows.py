@@ -108,5 +108,8 @@ def _summary(catalog: PromptCatalog) -> str:
 
 def register(app: typer.Typer) -> None:
     """Add `ivr flows ...` and `ivr prompts ...` to the `ivr` app."""
+    from ivr.cli import flow_versions  # needs the ticket store; `validate` does not
+
+    flow_versions.register(flows_app)
     app.add_typer(flows_app, name="flows")
     app.add_typer(prompts_app, name="prompts")

@@ -73,12 +73,10 @@ class FlowRunner:
         state = webhook.state
         if query.flow != state.flow or query.node != state.node:
             # A stale request (the call has moved on): play where the call really is.
-            await self.perform(webhook, engine.gather_again(self._config.flows, state))
+            await self.perform(webhook, engine.gather_again(webhook.flows, state))
             return
         given = self._caller_input(state, callback, now=webhook.now)
-        await self.perform(
-            webhook, engine.answer(self._config.flows, state, given, now=_at(webhook))
-        )
+        await self.perform(webhook, engine.answer(webhook.flows, state, given, now=_at(webhook)))
 
     def _caller_input(
         self, state: CallState, callback: GatherResult, *, now: float
@@ -98,15 +96,11 @@ class FlowRunner:
 
     async def start(self, webhook: Webhook) -> None:
         """Begin the call's flow (`state.flow`) at its start."""
-        await self.perform(
-            webhook, engine.start(self._config.flows, webhook.state, now=_at(webhook))
-        )
+        await self.perform(webhook, engine.start(webhook.flows, webhook.state, now=_at(webhook)))
 
     async def resume(self, webhook: Webhook) -> None:
         """Go on in the flow from the call's current node."""
-        await self.perform(
-            webhook, engine.resume(self._config.flows, webhook.state, now=_at(webhook))
-        )
+        await self.perform(webhook, engine.resume(webhook.flows, webhook.state, now=_at(webhook)))
 
     async def perform(self, webhook: Webhook, turn: engine.Turn, *, depth: int = 0) -> None:
         """Render `turn` into the webhook's TwiML, doing the I/O its actions need."""
@@ -129,7 +123,7 @@ class FlowRunner:
                         url=url,
                         timeout_url=url + "&silence=1",
                     )
-                case engine.Record() if self._carrier_hears(state, action):
+                case engine.Record() if self._carrier_hears(webhook, action):
                     ask_carrier(webhook, action)
                 case engine.Record():
                     url = webhook.url("/twilio/record", flow=action.flow, node=action.node)
@@ -148,15 +142,16 @@ class FlowRunner:
                 case engine.BookCallback():
                     await self._callbacks.book(webhook, topic=action.topic)
                     if depth < MAX_CHAINED_TURNS:
-                        turn = engine.resume(self._config.flows, state, now=_at(webhook))
+                        turn = engine.resume(webhook.flows, state, now=_at(webhook))
                         await self.perform(webhook, turn, depth=depth + 1)
                 case engine.Hangup():
                     webhook.response.hangup()
                     state.phase = Phase.ENDED
 
-    def _carrier_hears(self, state: CallState, action: engine.Record) -> bool:
+    def _carrier_hears(self, webhook: Webhook, action: engine.Record) -> bool:
         """Whether to let the carrier recognise a description our engine cannot."""
-        node = self._config.flows[action.flow].nodes.get(action.node)
+        state = webhook.state
+        node = webhook.flows[action.flow].nodes.get(action.node)
         describing = isinstance(node, RecordNode) and node.purpose == "describe"
         return describing and not self._transcription.hears(state.language)
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from ivr.calls.state import CallState
 from ivr.flows.model import Flow
 from ivr.ids import Language
 from ivr.nlu.models import Behaviour, EmotionReading, Reading
@@ -146,4 +147,8 @@ class FlowSource(Protocol):
     @property
     def prompts(self) -> PromptCatalog:
         """The prompt catalogue."""
+        ...
+
+    async def flows_for(self, state: CallState) -> Mapping[str, Flow]:
+        """The flows `state`'s call sees, each at the version it entered it with."""
         ...

@@ -70,7 +70,7 @@ class Recording:
         if state.phase is Phase.VOICEMAIL:
             await self._voicemail.left(webhook, callback, query)
             return
-        node = self._config.flows[state.flow].nodes.get(state.node)
+        node = webhook.flows[state.flow].nodes.get(state.node)
         if not isinstance(node, RecordNode) or query.node != state.node:
             await self._resume(webhook)
             return

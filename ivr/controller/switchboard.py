@@ -236,6 +236,7 @@ class Switchboard:
                     prompts=self.config.prompts, language=state.language, calm=state.upset
                 ),
                 now=self.clock(),
+                flows=await self.config.flows_for(state),
             )
             handler = route.unknown if fresh and hook.kind != "voice" else route.handler
             await handler(webhook, callback, query)

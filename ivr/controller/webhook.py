@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +18,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.state import CallState
 from ivr.events import CallEvent, event_id
+from ivr.flows.model import Flow
 from ivr.telephony.twiml import Speaker
 
 # A query pair that urlencode would leave as it is (ids and numbers).
@@ -31,6 +33,8 @@ class Webhook:
     base_url: str
     fingerprint: str
     speaker: Speaker
+    # The flows this call sees, each at the version it entered it with (ivr.flows.pinning).
+    flows: Mapping[str, Flow] = field(default_factory=dict)
     response: VoiceResponse = field(default_factory=VoiceResponse)
     events: list[CallEvent] = field(default_factory=list)
     now: float = field(default_factory=time.time)

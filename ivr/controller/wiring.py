@@ -27,14 +27,18 @@ from ivr.controller.speech_jobs import SpeechJobs
 from ivr.controller.switchboard import Switchboard
 from ivr.events import EventLog
 from ivr.flows.catalog import FlowCatalog
+from ivr.flows.pinning import FlowVersionSource
+from ivr.flows.publishing import seed_all
 from ivr.keys import Keys
 from ivr.nlu.understanding import Understanding
 from ivr.routing.policy import load_policy
 from ivr.routing.router import Router
 from ivr.speech.jobs import in_process_worker
+from ivr.tickets.audit import AuditLog
 from ivr.tickets.outage import store_problem
 from ivr.tickets.persister import Persister
 from ivr.tickets.store import TicketStore
+from ivr.tickets.versions import VersionStore
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,8 @@ class Services:
     events: EventLog
     switchboard: Switchboard
     clock: ServiceClock
+    versions: VersionStore
+    audit: AuditLog
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def install(self, app: FastAPI) -> None:
@@ -70,6 +76,8 @@ class Services:
         state.events = self.events
         state.switchboard = self.switchboard
         state.clock = self.clock
+        state.versions = self.versions
+        state.audit = self.audit
 
     async def health(self) -> dict[str, str]:
         """Each backing part and whether it answers."""
@@ -107,6 +115,8 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
         await wait_until_ready(redis)
         tickets = await TicketStore.open(settings.database_url_async())
         stack.push_async_callback(tickets.close)
+        versions = VersionStore(sessions=tickets.session)
+        await seed_all(catalog=catalog, versions=versions, redis=redis, keys=keys)
         understanding = await asyncio.to_thread(
             Understanding.load, settings.routing_dir, cache_dir=settings.model_cache_dir
         )
@@ -126,7 +136,7 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
         switchboard = Switchboard(
             settings=settings,
             calls=calls,
-            config=catalog,
+            config=FlowVersionSource(catalog=catalog, redis=redis, keys=keys),
             understanding=understanding,
             router=router,
             transcription=SpeechJobs(redis=redis, keys=keys, settings=settings),
@@ -145,6 +155,8 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
             events=events,
             switchboard=switchboard,
             clock=clock,
+            versions=versions,
+            audit=AuditLog(sessions=tickets.session),
         )
         stop = asyncio.Event()
         if settings.in_process_persister:

@@ -22,6 +22,7 @@ import redis.asyncio as aioredis
 from ivr.errors import NotFoundError
 from ivr.flows.loader import parse_flow_partial, read_flow_files
 from ivr.flows.model import Flow
+from ivr.flows.pinning import OldVersions
 from ivr.flows.problems import FlowConfigError, FlowError
 from ivr.flows.validate import check_partial, retry_prompts, validate
 from ivr.keys import Keys
@@ -50,6 +51,8 @@ class FlowCatalog:
         self._flows: dict[str, Flow] = dict(flows)
         self._prompts = prompts
         self._version: bytes | None = None  # the Redis version these flows match
+        self._live_versions: dict[str, int] = {}  # flow name -> published version in use
+        self.old_versions = OldVersions()  # versions calls started on may still need
 
     @classmethod
     def load(cls, *, flows_dir: Path, prompts_dir: Path) -> FlowCatalog:
@@ -78,6 +81,30 @@ class FlowCatalog:
     def prompts(self) -> PromptCatalog:
         """The prompt catalogue the flows play."""
         return self._prompts
+
+    @property
+    def live_versions(self) -> Mapping[str, int]:
+        """Flow name -> the published version in use (0: never published)."""
+        return MappingProxyType(self._live_versions)
+
+    def install(self, name: str, flow: Flow, yaml_text: str, version: int) -> None:
+        """Put published version `version` of `name` in use: written to disk, swapped in.
+
+        The flow it replaces is kept for the calls that are still on it.
+        """
+        path = self.path(name)
+        if not path.is_file() or path.read_text(encoding="utf-8") != yaml_text:
+            write_atomically(path, yaml_text)
+        self._swap({**self._flows, name: flow}, {**self._live_versions, name: version})
+
+    def _swap(self, flows: dict[str, Flow], versions: Mapping[str, int]) -> None:
+        """Use `flows` at `versions`, keeping each replaced flow under its old version."""
+        for name, flow in self._flows.items():
+            before = self._live_versions.get(name, 0)
+            if flows.get(name) is not flow or versions.get(name, 0) != before:
+                self.old_versions.keep(name, before, flow)
+        self._flows = flows
+        self._live_versions = {name: int(v) for name, v in versions.items()}
 
     def names(self) -> list[str]:
         """The flow names, sorted."""
@@ -118,6 +145,11 @@ class FlowCatalog:
         errors.extend(validate(candidate, self._prompts))
         return flow, errors
 
+    def draft(self, name: str, yaml_text: str) -> Flow | None:
+        """A draft as far as it parses (malformed nodes stood in by hang-ups), for drawing."""
+        flow, partial, _ = parse_flow_partial(yaml_text, source=str(self.path(name)), name=name)
+        return flow if flow is not None else (partial.flow if partial is not None else None)
+
     def update(self, name: str, yaml_text: str) -> list[FlowError]:
         """Validate, then write `name`'s file atomically and swap it in; [] when done.
 
@@ -126,7 +158,7 @@ class FlowCatalog:
         flow, errors = self.check(name, yaml_text)
         if errors or flow is None:
             return errors
-        _write_atomically(self.path(name), yaml_text)
+        write_atomically(self.path(name), yaml_text)
         self._flows = {**self._flows, name: flow}
         return []
 
@@ -159,14 +191,16 @@ class FlowCatalog:
         current = version if isinstance(version, bytes) else str(version or 0).encode()
         if current == self._version:
             return False
-        self.reload()
+        live: dict[bytes | str, bytes | str] = await redis.hgetall(keys.flows_live())  # type: ignore[misc]
+        self.reload(versions={_text(k): int(v) for k, v in live.items()})
         self._version = current
         return True
 
-    def reload(self) -> list[FlowError]:
+    def reload(self, *, versions: Mapping[str, int] | None = None) -> list[FlowError]:
         """Re-read prompts and flows from disk, keeping the last good of anything invalid.
 
-        Returns the problems found (also logged); the flows in use stay valid.
+        `versions` are the live version numbers published with them (as kept in
+        Redis). Returns the problems found (also logged); the flows in use stay valid.
         """
         prompts, prompt_errors = read_prompt_files(self.prompts_dir)
         if prompts is not None:
@@ -188,13 +222,18 @@ class FlowCatalog:
             # Reverting did not settle it (new prompts lack an id an old flow plays, or a
             # flow needs one that is broken): keep everything as it was.
             candidate, prompts = dict(self._flows), self._prompts
-        self._flows, self._prompts = candidate, prompts
+        self._swap(candidate, self._live_versions if versions is None else versions)
+        self._prompts = prompts
         for problem in errors:
             log.error("flow on disk is invalid, keeping the last good: %s", problem)
         return errors
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def write_atomically(path: Path, text: str) -> None:
     """Write `text` to `path` so readers see the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

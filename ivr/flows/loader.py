@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ivr.flows.model import Flow
 from ivr.flows.problems import FlowConfigError, FlowError, FlowFiles, PartialFlow
 from ivr.flows.validate import node_problems
-from ivr.yaml_lines import YamlDocument, line_of, parse_yaml
+from ivr.yaml_lines import YamlDocument, YamlTooLarge, line_of, parse_yaml
 
 # The discriminator values pydantic puts into error locations of a node.
 _NODE_TAGS = frozenset(
@@ -118,7 +118,8 @@ def parse_flow_partial(
         problem = getattr(exc, "problem", None) or str(exc)
         if "alphabetic or numeric" in problem:
             problem += " (keys such as '*' are written in quotes: \"*\")"
-        error = FlowError(file=source, flow=name, line=line, message=f"not YAML: {problem}")
+        what = "too large" if isinstance(exc, YamlTooLarge) else "not YAML"
+        error = FlowError(file=source, flow=name, line=line, message=f"{what}: {problem}")
         return None, None, [error]
     data = doc.data
     if not isinstance(data, dict):

@@ -8,13 +8,13 @@ languages without prompts, and hours that cannot be read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 
 from ivr.errors import ConfigError
 from ivr.flows.hours import span_problem, zone
+from ivr.flows.loops import is_dead_end, labelled_targets, menus_never_left, reachable, trapped
 from ivr.flows.model import (
     DIGITS,
-    TERMINAL_TYPES,
     Flow,
     HoursNode,
     LanguageNode,
@@ -34,26 +34,6 @@ __all__ = [
     "prompt_ids",
     "validate",
 ]
-
-
-def labelled_targets(node: Node) -> list[tuple[str, str]]:
-    """(label, target node) for every way out of `node`: 'next', 'open', a digit, a topic."""
-    found: list[tuple[str, str]] = []
-    if isinstance(node, MenuNode):
-        found.extend((key, target) for key, target in node.options.items())
-        found.extend((topic.value, target) for topic, target in node.speech.items())
-    for attr, label in (
-        ("next", "next"),
-        ("open", "open"),
-        ("closed", "closed"),
-        ("on_fail", "fail"),
-        ("unserved", "unserved"),
-        ("on_empty", "empty"),
-    ):
-        value = getattr(node, attr, None)
-        if isinstance(value, str):
-            found.append((label, value))
-    return found
 
 
 def prompt_ids(node: Node) -> list[tuple[str, str]]:
@@ -312,73 +292,23 @@ def _check_graph(report: _Report) -> None:
     if flow.start not in flow.nodes:
         report.add(None, f"start node '{flow.start}' does not exist")
         return
-    reached = _reachable(flow, flow.start)
+    reached = reachable(flow, flow.start)
     for node_id in flow.nodes:
         if node_id not in reached:
             report.add(node_id, f"unreachable: no path from the start node '{flow.start}'")
-    dead = {node_id for node_id, node in flow.nodes.items() if _is_dead_end(node)}
+    dead = {node_id for node_id, node in flow.nodes.items() if is_dead_end(node)}
     for node_id in sorted(dead & reached, key=list(flow.nodes).index):
         report.add(node_id, "dead end: a menu with no options, no speech topics and no 'next'")
-    for node_id in _trapped(flow, reached, dead):
+    trapped_ids = list(trapped(flow, reached, dead))
+    for node_id in trapped_ids:
         report.add(
             node_id,
             "loop with no exit: every path from here comes back without reaching "
             "a route, transfer, hangup, return or survey",
         )
-
-
-def _is_dead_end(node: Node) -> bool:
-    return node.type not in TERMINAL_TYPES and not labelled_targets(node)
-
-
-def _reachable(flow: Flow, start: str) -> set[str]:
-    seen = {start}
-    todo = [start]
-    while todo:
-        for _, target in labelled_targets(flow.nodes[todo.pop()]):
-            if target in flow.nodes and target not in seen:
-                seen.add(target)
-                todo.append(target)
-    return seen
-
-
-def _can_leave(node: Node) -> bool:
-    """Whether the caller can get out from this node alone (an end, or a menu's agent fallback)."""
-    if node.type in TERMINAL_TYPES:
-        return True
-    return isinstance(node, MenuNode) and (node.on_fail is None or node.agent_key)
-
-
-def _trapped(flow: Flow, reached: set[str], dead: set[str]) -> Iterator[str]:
-    """Reached nodes on a cycle from which no way out is reachable."""
-    # Unknown targets and dead ends are reported already; count them as exits here.
-    exits = {
-        node_id
-        for node_id, node in flow.nodes.items()
-        if _can_leave(node)
-        or node_id in dead
-        or any(t not in flow.nodes for _, t in labelled_targets(node))
-    }
-    changed = True
-    while changed:
-        changed = False
-        for node_id, node in flow.nodes.items():
-            if node_id not in exits and any(t in exits for _, t in labelled_targets(node)):
-                exits.add(node_id)
-                changed = True
-    for node_id in flow.nodes:
-        if (
-            node_id in reached
-            and node_id not in exits
-            and node_id in _reachable_after(flow, node_id)
-        ):
-            yield node_id
-
-
-def _reachable_after(flow: Flow, node_id: str) -> set[str]:
-    """Nodes reachable from `node_id` in one step or more."""
-    first = [t for _, t in labelled_targets(flow.nodes[node_id]) if t in flow.nodes]
-    seen: set[str] = set()
-    for target in first:
-        seen |= _reachable(flow, target)
-    return seen
+    for node_id in menus_never_left(flow, reached, dead, skip=set(trapped_ids)):
+        report.add(
+            node_id,
+            "menu can never be left: every option and the failure path lead back to it "
+            "(give an option or 'on_fail' that reaches a route, transfer, hangup or return)",
+        )

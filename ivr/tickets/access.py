@@ -11,28 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ivr.errors import InvalidInputError, NotFoundError
 from ivr.security import Principal, Role, hash_token, new_token
+from ivr.tickets import audit
 from ivr.tickets.models import ApiToken, AuditEntry
 from ivr.tickets.views import AuditView, TokenView
-
-
-def _jsonable(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool | type(None)) else str(value)
 
 
 def audit_entry(
     actor: str, action: str, target: str, before: dict[str, Any], after: dict[str, Any], at: float
 ) -> AuditEntry:
-    """An audit-log row recording one admin change."""
-    return AuditEntry(
-        at=at,
-        actor=actor,
-        action=action,
-        target=target,
-        changes={
-            "before": {k: _jsonable(v) for k, v in before.items()},
-            "after": {k: _jsonable(v) for k, v in after.items()},
-        },
-    )
+    """An audit-log row recording one admin change (see ivr.tickets.audit)."""
+    return audit.entry(actor, action, target, before, after, at=at)
 
 
 def _token_view(row: ApiToken) -> TokenView:
@@ -109,13 +97,4 @@ class AccessRecords:
 
     async def audit_log(self, *, limit: int = 100) -> list[AuditView]:
         """The newest admin changes."""
-        async with self.session() as session:
-            rows = await session.scalars(
-                select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
-            )
-            return [
-                AuditView(
-                    at=r.at, actor=r.actor, action=r.action, target=r.target, changes=r.changes
-                )
-                for r in rows
-            ]
+        return await audit.AuditLog(sessions=self.session).entries(limit=limit)

@@ -170,5 +170,24 @@ class AuditEntry(Base):
     at: Mapped[float] = mapped_column(Float, index=True)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
-    target: Mapped[str] = mapped_column(String(96))
+    target: Mapped[str] = mapped_column(String(96), index=True)
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ConfigVersion(Base):
+    """One published version of something admins edit: a flow, or one language's prompts.
+
+    Immutable once written: a rollback publishes a new version equal to an old
+    one. (kind, name, version) is the key, so two admins publishing on top of
+    the same version cannot both succeed.
+    """
+
+    __tablename__ = "config_versions"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "flow" or "prompts"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[float] = mapped_column(Float)

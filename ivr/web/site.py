@@ -28,6 +28,9 @@ PAGE_ROUTERS: tuple[str, ...] = (
     "ivr.web.console.ringing",
     "ivr.web.console.wrapup",
     "ivr.web.dashboard.pages",
+    "ivr.web.api_docs",
+    "ivr.web.studio",
+    "ivr.web.roster",
 )
 
 ROLE_TEXT = {"admin": "role_admin", "supervisor": "role_supervisor", "agent": "role_agent"}

@@ -174,3 +174,32 @@ async def test_remove_and_queues(api: Api) -> None:
         assert [c["call_sid"] for c in queues[0]["callers"]] == ["CA1"]
         assert (await client.delete("/api/agents/amy")).status_code == 204
         assert (await client.delete("/api/agents/amy")).status_code == 404
+
+
+async def test_every_roster_change_is_in_the_audit_log(api: Api) -> None:
+    amy = await api.token(Role.AGENT, agent_id="amy")
+    async with api.client() as admin:
+        await admin.post("/api/agents", json=_agent("amy"))
+        changed = _agent("amy", skills={"card_services": 5, "loans": 2}, capacity=2)
+        assert (await admin.put("/api/agents/amy", json=changed)).status_code == 200
+    async with api.client(amy) as client:
+        await client.put("/api/agents/amy/status", json={"status": "away"})
+    async with api.client() as admin:
+        assert (await admin.delete("/api/agents/amy")).status_code == 204
+    entries = [e for e in reversed(await api.store.audit_log()) if e.target == "agent:amy"]
+    assert [(e.action, e.target) for e in entries] == [
+        ("agent.add", "agent:amy"),
+        ("agent.update", "agent:amy"),
+        ("agent.status", "agent:amy"),
+        ("agent.remove", "agent:amy"),
+    ]
+    add, update, status, remove = entries
+    assert add.actor == "admin:env:IVR_ADMIN_TOKEN" and add.changes["after"]["state"] == "available"
+    # Only what changed, before and after.
+    assert update.changes == {
+        "before": {"skills": {"card_services": 4}, "capacity": 1},
+        "after": {"skills": {"card_services": 5, "loans": 2}, "capacity": 2},
+    }
+    assert status.actor == "agent:amy"
+    assert status.changes == {"before": {"state": "available"}, "after": {"state": "away"}}
+    assert remove.changes["before"]["name"] == "Amy" and remove.changes["after"] == {}

@@ -122,7 +122,8 @@ async def test_put_replaces_the_flow_everywhere(
     await second.catalog.reload_if_stale(redis, keys)  # the second process has served a call
     answer = await first.client.put("/api/flows/survey", content=SURVEY, headers=ADMIN)
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"name": "survey", "nodes": 2, "version": 1}
+    # Version 1 is the file as the service found it; this publish is version 2.
+    assert answer.json() == {"name": "survey", "nodes": 2, "version": 2}
     assert (config / "flows" / "survey.yaml").read_text(encoding="utf-8") == SURVEY
     assert "intro" in first.catalog.get("survey").nodes
     # The other process reloads on its next call (or API read).

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from ivr.cli import flows as flows_cli
 from ivr.config import PROJECT_DIR
-from ivr.flows.graph import layout, render_svg
+from ivr.flows.graph import dot_source, render_svg
 from ivr.flows.loader import load_flows, parse_flow
 from tests.flows.flowtext import write
 
@@ -54,13 +54,29 @@ def test_every_node_and_every_label_is_drawn() -> None:
     assert "2" in drawn and "next" in drawn
 
 
-def test_columns_follow_the_distance_from_the_start() -> None:
+def test_nodes_no_caller_reaches_are_dashed_and_marked_ones_red() -> None:
     flow, _ = parse_flow(TEXT, source="g.yaml", name="g")
     assert flow is not None
-    places = layout(flow)
-    assert places["menu"] == (0, 0)
-    assert places["agent"][0] == places["intro"][0] == 1
-    assert places["island"][0] == 2  # unreachable: a column of its own
+    root = ET.fromstring(render_svg(flow, marked={"intro"}).encode())
+    shapes = {
+        group.get("id"): group.find(f".//{SVG}path")
+        for group in root.iter(SVG + "g")
+        if (group.get("id") or "").startswith("node-")
+    }
+    assert set(shapes) == {"node-menu", "node-intro", "node-agent", "node-island"}
+    island, intro, agent = shapes["node-island"], shapes["node-intro"], shapes["node-agent"]
+    assert island is not None and intro is not None and agent is not None
+    assert island.get("stroke-dasharray") and not agent.get("stroke-dasharray")
+    assert intro.get("stroke") == "#dc2626" and agent.get("stroke") != "#dc2626"
+
+
+def test_labels_are_text_whatever_an_admin_typed() -> None:
+    hostile = TEXT.replace("island:", "'is\\N\"land<b>':")
+    flow, problems = parse_flow(hostile, source="g.yaml", name="g")
+    assert flow is not None, problems
+    node_id = next(n for n in flow.nodes if n.startswith("is"))
+    assert "\\\\N" in dot_source(flow)  # \N stays text, not "the node's name"
+    assert node_id in texts(render_svg(flow))
 
 
 def test_every_shipped_flow_draws() -> None:

@@ -428,3 +428,61 @@ def test_a_malformed_node_does_not_hide_a_missing_prompt(tmp_path: Path) -> None
     assert "3 problem(s)" in result.output
     for node, (line, message) in expected.items():
         assert f"t.yaml:{line}: t/{node}: {message}" in result.output
+
+
+def test_a_menu_that_can_never_be_left_is_refused(tmp_path: Path) -> None:
+    # Every option and the failure path lead back to the menu; only an unannounced '0'
+    # would get the caller out: refused like a loop of say nodes.
+    text = write(
+        tmp_path,
+        "t",
+        """
+        name: t
+        start: m
+        nodes:
+          m:
+            type: menu
+            prompt: hello
+            options: {"1": again, "2": m}
+            on_fail: again
+          again:
+            type: say
+            prompt: hello
+            next: m
+        """,
+    )
+    found = only(problems(tmp_path))
+    assert (found.node, found.line) == ("m", line_of(text, "  m:"))
+    assert found.message.startswith("menu can never be left")
+
+
+def test_a_menu_with_one_way_out_is_fine(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "t",
+        """
+        name: t
+        start: m
+        nodes:
+          m:
+            type: menu
+            prompt: hello
+            options: {"1": m, "2": bye}
+            on_fail: m
+          bye:
+            type: hangup
+        """,
+    )
+    assert problems(tmp_path) == []
+
+
+def test_deep_or_huge_yaml_is_a_clear_problem_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "deep.yaml").write_text("name: deep\nstart: " + "[" * 5000 + "]" * 5000 + "\n")
+    (tmp_path / "huge.yaml").write_text(
+        "name: huge\nstart: a\nnodes:\n"
+        + "".join(f"  n{i}: {{type: hangup}}\n" for i in range(20000))
+    )
+    found = {p.flow: p for p in problems(tmp_path)}
+    assert found["deep"].message == "not YAML: nested more than 64 levels deep"
+    assert found["deep"].line == 2
+    assert found["huge"].message.startswith("too large: more than")

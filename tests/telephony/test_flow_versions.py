@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 
 import yaml
-from ivr.simulator.steps import Hangup, Press, Step
 
-from ivr.simulator import twiml
+from ivr.simulator import verbs
 from ivr.simulator.callers import ScriptedCaller
+from ivr.simulator.script import Hangup, Press, ScriptStep
 from tests.telephony.conftest import Service
 
 LOANS = "5"
@@ -19,13 +19,13 @@ LOANS = "5"
 class WaitsInTheMenu(ScriptedCaller):
     """A scripted caller who, at the main menu, waits until told to go on."""
 
-    def __init__(self, steps: list[Step]) -> None:
+    def __init__(self, steps: list[ScriptStep]) -> None:
         super().__init__(steps)
         self.in_menu = asyncio.Event()
         self.go_on = asyncio.Event()
         self._gathers = 0
 
-    async def at_gather(self, gather: twiml.Gather) -> Step | None:
+    async def at_gather(self, gather: verbs.Gather) -> ScriptStep | None:
         self._gathers += 1
         if self._gathers == 2:  # the language choice was the first
             self.in_menu.set()
@@ -46,7 +46,7 @@ async def test_calls_in_the_menu_finish_on_their_version_new_ones_take_the_new(
     service: Service,
 ) -> None:
     carrier = service.carrier()
-    steps: list[Step] = [Press("1"), Press(LOANS), Hangup()]
+    steps: list[ScriptStep] = [Press("1"), Press(LOANS), Hangup()]
     waiting = WaitsInTheMenu(list(steps))
     in_progress = asyncio.create_task(carrier.place_call(caller_input=waiting, call_sid="CAold"))
     await asyncio.wait_for(waiting.in_menu.wait(), timeout=30)

@@ -10,28 +10,34 @@ one headless Chromium for the module; callers are the simulator, over HTTP.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ivr.simulator.steps import Hangup, Press, Step
 from playwright.sync_api import Browser, Page, expect
 
 from ivr.config import PROJECT_DIR
 from ivr.ids import Language
 from ivr.prompts.loader import load_prompts
-from ivr.simulator import twiml
+from ivr.simulator import verbs
 from ivr.simulator.callers import ScriptedCaller
 from ivr.simulator.carrier import Carrier
 from ivr.simulator.record import CallRecord
+from ivr.simulator.script import Hangup, Press, ScriptStep
 from tests.web.live_server import ADMIN_TOKEN, LiveService, chromium, live_service
 
 pytestmark = pytest.mark.browser
 
+# The README's screenshots are refreshed with IVR_SCREENSHOTS=1; otherwise they go to a
+# temporary folder, so a test run leaves the repository as it was.
 SHOTS = PROJECT_DIR / "docs" / "screenshots"
-LOANS_CALL: list[Step] = [Press("1"), Press("5"), Hangup()]
+if not os.environ.get("IVR_SCREENSHOTS"):
+    SHOTS = Path(tempfile.mkdtemp(prefix="studio-shots-"))
+LOANS_CALL: list[ScriptStep] = [Press("1"), Press("5"), Hangup()]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +66,7 @@ def admin(service: LiveService, browser: Browser) -> Iterator[Page]:
 class PausedInTheMenu:
     """A simulated call on its own thread that waits at the main menu until released."""
 
-    def __init__(self, service: LiveService, steps: list[Step]) -> None:
+    def __init__(self, service: LiveService, steps: list[ScriptStep]) -> None:
         self.in_menu = threading.Event()
         self.release = threading.Event()
         self.record: CallRecord | None = None
@@ -69,7 +75,7 @@ class PausedInTheMenu:
         class Caller(ScriptedCaller):
             gathers = 0
 
-            async def at_gather(self, gather: twiml.Gather) -> Step | None:
+            async def at_gather(self, gather: verbs.Gather) -> ScriptStep | None:
                 self.gathers += 1
                 if self.gathers == 2:  # the first was the language choice
                     outer.in_menu.set()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from ivr.api.audit import actor
 from ivr.api.auth import AdminDep, AdminOrSupervisorDep
 from ivr.api.deps import FlowCatalogDep, KeysDep, RedisDep, VersionsDep
-from ivr.api.flows import YAML_TYPE, FlowSaved, invalid, parse_base
+from ivr.api.flows import YAML_TYPE, FlowSaved, invalid
 from ivr.flows.problems import FlowConfigError
 from ivr.flows.publishing import FLOW, rollback_flow, seed_flow
 from ivr.tickets.versions import VersionInfo, diff
@@ -93,11 +93,10 @@ async def rollback(
     versions: VersionsDep,
     redis: RedisDep,
     keys: KeysDep,
-    if_match: Annotated[str | None, Header()] = None,
 ) -> Any:
     """Publish a new version equal to an old one."""
     await catalog.reload_if_stale(redis, keys)
-    base = body.base if body.base is not None else parse_base(if_match)
+    base = body.base
     try:
         version = await rollback_flow(
             catalog=catalog,

@@ -69,11 +69,19 @@ class FlowCheck(BaseModel):
 def admin_errors(errors: list[FlowError]) -> list[dict[str, Any]]:
     """Problems with files named as the admin knows them (flows/NAME.yaml), not server paths."""
     return [
-        error.model_dump() | {"file": f"flows/{Path(error.file).name}"}
-        if error.file.endswith(".yaml")
-        else error.model_dump()
+        validation_shaped(
+            error.model_dump() | {"file": f"flows/{Path(error.file).name}"}
+            if error.file.endswith(".yaml")
+            else error.model_dump()
+        )
         for error in errors
     ]
+
+
+def validation_shaped(problem: dict[str, Any]) -> dict[str, Any]:
+    """`problem` also in the shape of FastAPI's 422 items (loc, msg, type), so one answer fits
+    both what a route documents and what a malformed request gets."""
+    return problem | {"loc": ["body"], "msg": problem["message"], "type": "value_error"}
 
 
 def invalid(errors: list[FlowError]) -> JSONResponse:
@@ -93,15 +101,16 @@ async def yaml_body(request: Request, name: str) -> str | list[FlowError]:
 
 
 def parse_base(if_match: str | None) -> int | None:
-    """The version an admin edited, from `If-Match: "N"`; None when not given."""
+    """The version an admin edited, from `If-Match: "N"`; None when not given.
+
+    ValueError for anything else.
+    """
     if if_match is None or if_match.strip() in ("", "*"):
         return None
     try:
         return int(if_match.strip().removeprefix("W/").strip('"'))
     except ValueError:
-        raise HTTPException(
-            422, detail='If-Match is the version you edited, e.g. If-Match: "3"'
-        ) from None
+        raise ValueError('If-Match is the version you edited, e.g. If-Match: "3"') from None
 
 
 @router.get("", response_model=list[FlowSummary])
@@ -165,7 +174,10 @@ async def put_flow(
     text = await yaml_body(request, name)
     if isinstance(text, list):
         return invalid(text)
-    base = parse_base(if_match)
+    try:
+        base = parse_base(if_match)
+    except ValueError as exc:
+        return invalid([FlowError(file=f"{name}.yaml", flow=name, message=str(exc))])
     # Validate against what every process has, not a stale copy of the other flows.
     await catalog.reload_if_stale(redis, keys)
     try:
@@ -218,7 +230,7 @@ async def draw_draft(name: str, request: Request, _: AdminDep, catalog: FlowCata
     """A draft drawn as SVG, nodes with problems outlined red (what parsed, when it has errors)."""
     text = await yaml_body(request, name)
     if isinstance(text, list):
-        raise HTTPException(422, detail=text[0].message)
+        return invalid(text)
     return await _drawing(catalog, name, text)
 
 
@@ -243,7 +255,7 @@ async def _drawing(catalog: FlowCatalog, name: str, text: str) -> Response:
     flow, errors = catalog.check(name, text)
     drawn = flow or catalog.draft(name, text)
     if drawn is None:
-        raise HTTPException(422, detail="the draft is not a flow yet: nothing to draw")
+        return invalid(errors)
     marked = {e.node for e in errors if e.node is not None}
     try:
         svg = await run_in_threadpool(render_svg, drawn, marked=marked)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from ivr.api.audit import actor
 from ivr.api.auth import AdminDep, AdminOrSupervisorDep
 from ivr.api.deps import FlowCatalogDep, KeysDep, RedisDep, VersionsDep
-from ivr.api.flows import MAX_FLOW_BYTES, YAML_TYPE, admin_errors
+from ivr.api.flows import MAX_FLOW_BYTES, YAML_TYPE, admin_errors, validation_shaped
 from ivr.flows.problems import FlowConfigError
 from ivr.flows.publishing import PROMPTS, check_prompts, publish_prompts, seed_prompts
 from ivr.prompts.loader import LintError, PromptConfigError
@@ -52,7 +52,8 @@ class PromptCheck(BaseModel):
 
 def _problems(lint: list[LintError], flows: list[Any]) -> list[dict[str, Any]]:
     found = [
-        problem.model_dump() | {"file": f"prompts/{Path(problem.file).name}"} for problem in lint
+        validation_shaped(problem.model_dump() | {"file": f"prompts/{Path(problem.file).name}"})
+        for problem in lint
     ]
     return found + admin_errors(flows)
 

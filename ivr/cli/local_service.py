@@ -20,8 +20,12 @@ FILE_NAME = "serve.json"
 def write_address(data_dir: Path, url: str) -> Path:
     """Note that this process serves `url`; the file's path."""
     path = data_dir / FILE_NAME
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"url": url, "pid": os.getpid()}) + "\n")
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Owner-only, as everything the service keeps in its data dir.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(json.dumps({"url": url, "pid": os.getpid()}) + "\n")
+    path.chmod(0o600)
     return path
 
 

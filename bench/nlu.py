@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import LinearSVC
 
 from ivr.config import PROJECT_DIR
-from ivr.nlu.catalogue import load_catalogue
+from ivr.nlu.examples import load_topics
 from ivr.nlu.learner import TextClassifier
 from ivr.nlu.understanding import Understanding
 
@@ -99,7 +99,7 @@ def dev_set(path: Path) -> None:
     started = time.perf_counter()
     understanding = Understanding.load(PROJECT_DIR / "routing")
     fit_ours = time.perf_counter() - started
-    train_texts, train_labels = load_catalogue(PROJECT_DIR / "routing").training_set()
+    train_texts, train_labels = load_topics(PROJECT_DIR / "routing").training_set()
     started = time.perf_counter()
     base = baseline().fit(train_texts, train_labels)
     fit_base = time.perf_counter() - started

@@ -7,11 +7,16 @@ call may land on different server processes.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from ivr.ids import Emotion, Language, Topic, is_upset
+from ivr.nlu.models import Reading, VoiceCues
+
+# Where an utterance's words came from: speech at a menu (the carrier's recogniser),
+# the carrier's recogniser standing in for a recording, or our own transcript of one.
+UtteranceSource = Literal["menu", "carrier", "recording"]
 
 
 class Phase(StrEnum):
@@ -32,6 +37,24 @@ class Frame(BaseModel):
 
     flow: str
     next: str
+
+
+class Utterance(BaseModel):
+    """One thing the caller said, read once; the reading travels with the call from then on.
+
+    `number` orders a call's utterances as the caller said them (1, 2, ...). It is
+    in the `nlu.read` event of the reading, so the ticket takes the reading of the
+    latest utterance whatever order the events reach it in. A recording's number is
+    taken when it is sent for transcription, so a transcript that arrives late keeps
+    its place.
+    """
+
+    number: int
+    text: str
+    source: UtteranceSource
+    node: str | None = None
+    reading: Reading
+    voice: VoiceCues | None = None  # how the caller sounded (our own recordings only)
 
 
 class CallState(BaseModel):
@@ -57,8 +80,8 @@ class CallState(BaseModel):
     topic_confidence: float = 0.0
     emotion: Emotion = Emotion.NEUTRAL
     emotion_intensity: float = 0.0
-    utterances: list[str] = Field(default_factory=list)
-    voice: dict[str, Any] | None = None  # VoiceCues of the last recording
+    heard: list[Utterance] = Field(default_factory=list)  # every utterance, read once
+    said: int = 0  # utterance numbers given out (a recording's before its transcript)
     # behaviour, for emotion
     zero_presses: int = 0
     no_match_count: int = 0
@@ -70,6 +93,7 @@ class CallState(BaseModel):
     recording_node: str | None = None
     empty_takes: int = 0  # recordings in a row that held nothing (asked once more, then on)
     transcribe_deadline: float = 0.0
+    transcribing: int = 0  # the utterance number of the recording being transcribed
     # routing
     queue: str | None = None
     queue_entered_at: float | None = None

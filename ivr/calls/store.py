@@ -52,7 +52,7 @@ LOCK_MS = 10_000
 
 
 @dataclass
-class OpenStep:
+class OpenedCall:
     """A webhook's view of its call: the lock (if held), a cached answer, the state."""
 
     call_sid: str
@@ -84,7 +84,7 @@ class CallStore:
 
     async def open(
         self, call_sid: str, fingerprint: str, *, use_cache: bool, wait_seconds: float = 3.0
-    ) -> OpenStep:
+    ) -> OpenedCall:
         """Take the call's lock and read its cached answer and state, in one round trip.
 
         The lock serialises one call's webhooks across processes. When it cannot be had
@@ -107,7 +107,7 @@ class CallStore:
                 break
             await asyncio.sleep(0.02)
         reply = cached.decode() if use_cache and isinstance(cached, bytes) else None
-        opened = OpenStep(
+        opened = OpenedCall(
             call_sid=call_sid, token=token if held else None, cached=reply, state=None
         )
         try:
@@ -119,7 +119,7 @@ class CallStore:
 
     async def close(
         self,
-        opened: OpenStep,
+        opened: OpenedCall,
         state: CallState,
         *,
         events: EventLog,
@@ -136,7 +136,9 @@ class CallStore:
         ]
         # Nothing a caller said reaches Redis (its memory, the stream, the append-only
         # file) with a card number, ID or PIN in it: redacted here, before the write.
-        state.utterances = [redact(u) for u in state.utterances]
+        for utterance in state.heard:
+            utterance.text = redact(utterance.text)
+            utterance.reading.text = redact(utterance.reading.text)
         args: list[Arg] = [
             state.model_dump_json(),
             self._ttl,
@@ -147,7 +149,7 @@ class CallStore:
         ]
         await self._scripts.run(_CLOSE, keys, args)
 
-    async def release(self, opened: OpenStep) -> None:
+    async def release(self, opened: OpenedCall) -> None:
         """Let go of the call's lock without saving (the webhook failed)."""
         if opened.token is not None:
             await self._redis.eval(  # type: ignore[misc]

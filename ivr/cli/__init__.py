@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ivr.cli import agents, call, flows, nlu, parked, serve, speech, tickets
+from ivr.cli import agents, call, flows, nlu, parked, serve, speech, tickets, tokens
 
 app = typer.Typer(
     name="ivr",
@@ -14,7 +14,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for area in (serve, call, flows, speech, nlu, agents, tickets, parked):
+for area in (serve, call, flows, speech, nlu, agents, tickets, tokens, parked):
     area.register(app)
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from ivr.cli.tickets import _redis_url, tickets_app
+from ivr.cli.tickets import redis_url_of, tickets_app
 from ivr.config import Settings
 
 
@@ -18,7 +18,7 @@ def replay_dead() -> None:
     from ivr.tickets.replay import replay_parked
 
     settings = Settings()
-    url = _redis_url(settings)
+    url = redis_url_of(settings)
     if not url:
         typer.echo(
             "ivr tickets replay-dead: no Redis: set IVR_REDIS_URL, or run it beside a running"

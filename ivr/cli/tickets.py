@@ -1,4 +1,4 @@
-"""`ivr tickets list|show|export`, `ivr callbacks due|done`, `ivr token create|list|revoke`.
+"""`ivr tickets list|show|export`, `ivr callbacks due|done`, `ivr persister`.
 
 These work on the ticket store directly (`IVR_DATABASE_URL`, default
 var/ivr.db), migrating it first, so they also work while the service is down.
@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import typer
-import yaml
 
 from ivr.config import Settings
-from ivr.errors import IvrError, NotFoundError
-from ivr.security import Role
+from ivr.errors import IvrError
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy and Alembic: imported when a command runs
     from ivr.tickets.store import TicketStore
@@ -30,7 +28,6 @@ T = TypeVar("T")
 
 tickets_app = typer.Typer(help="Read and export call tickets.", no_args_is_help=True)
 callbacks_app = typer.Typer(help="Callbacks promised to customers.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens (stored hashed).", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 EXPORT_COLUMNS = (
@@ -62,7 +59,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _with_store(job: Callable[[TicketStore], Awaitable[T]]) -> T:
+def with_store(job: Callable[[TicketStore], Awaitable[T]]) -> T:
     """Run `job` against the configured ticket store."""
     settings = Settings()
 
@@ -92,7 +89,7 @@ def parse_date(value: str | None, option: str) -> float | None:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
-def _iso(epoch: float | None) -> str:
+def iso_time(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds") if epoch else ""
 
 
@@ -100,7 +97,7 @@ def _cell(column: str, value: Any) -> str:
     if value is None:
         return ""
     if column in ("created_at", "callback_at"):
-        return _iso(value)
+        return iso_time(value)
     if isinstance(value, list):
         return " > ".join(str(v) for v in value)
     text = str(value)
@@ -140,13 +137,13 @@ def list_tickets(
         since=parse_date(since, "--since"),
         limit=limit,
     )
-    found = _with_store(lambda store: store.list(flt))
+    found = with_store(lambda store: store.list(flt))
     if as_json:
         typer.echo(json.dumps([t.model_dump(exclude={"events"}) for t in found], indent=2))
         return
     for t in found:
         typer.echo(
-            f"{t.id}  {_iso(t.created_at)}  {t.caller or '-':<16} {t.topic or '-':<20} "
+            f"{t.id}  {iso_time(t.created_at)}  {t.caller or '-':<16} {t.topic or '-':<20} "
             f"{t.emotion or '-':<9} {t.outcome or '-':<12} {t.status:<8} {t.agent_id or '-'}"
         )
 
@@ -156,7 +153,7 @@ def show_ticket(
     ticket: Annotated[str, typer.Argument(help="ticket id or CallSid")], as_json: JsonOpt = False
 ) -> None:
     """One ticket with every event of its call."""
-    t = _with_store(lambda store: store.get(ticket))
+    t = with_store(lambda store: store.get(ticket))
     if as_json:
         typer.echo(t.model_dump_json(indent=2))
         return
@@ -178,7 +175,7 @@ def show_ticket(
     typer.echo(f"{'transcript':>14}: {t.transcript or '-'}")
     typer.echo(f"{'notes':>14}: {t.notes or '-'}")
     for e in t.events:
-        typer.echo(f"  {_iso(e.at)}  {e.type:<22} {json.dumps(e.data, ensure_ascii=False)}")
+        typer.echo(f"  {iso_time(e.at)}  {e.type:<22} {json.dumps(e.data, ensure_ascii=False)}")
 
 
 @tickets_app.command("export")
@@ -191,7 +188,7 @@ def export_tickets(
 ) -> None:
     """Write tickets as CSV."""
     start, end = parse_date(since, "--since"), parse_date(until, "--until")
-    found = _with_store(lambda store: store.between(start, end))
+    found = with_store(lambda store: store.between(start, end))
     if output is None:
         write_csv(found, sys.stdout)
         return
@@ -208,14 +205,14 @@ def callbacks_due(
 ) -> None:
     """Open callbacks, soonest first; overdue ones are flagged."""
     due_within = within_hours * 3600 if within_hours is not None else None
-    found = _with_store(lambda store: store.callbacks(agent_id=agent, due_within=due_within))
+    found = with_store(lambda store: store.callbacks(agent_id=agent, due_within=due_within))
     if as_json:
         typer.echo(json.dumps([c.model_dump() for c in found], indent=2))
         return
     for c in found:
         flag = "OVERDUE" if c.overdue else "due"
         typer.echo(
-            f"{flag:<8} {_iso(c.due_at)}  {c.number or '-':<16} {c.agent_id or '-':<10} "
+            f"{flag:<8} {iso_time(c.due_at)}  {c.number or '-':<16} {c.agent_id or '-':<10} "
             f"{c.topic or '-':<20} ticket {c.ticket_id}  id {c.id}"
         )
 
@@ -225,7 +222,7 @@ def callback_done(callback_id: Annotated[str, typer.Argument(help="the callback'
     """Mark a callback completed; its task on the ticket closes and the caller may ask anew."""
     from ivr.routing.callbacks import callback_number
 
-    c = _with_store(lambda store: store.complete_callback(callback_id, actor="cli", audit=True))
+    c = with_store(lambda store: store.complete_callback(callback_id, actor="cli", audit=True))
     typer.echo(f"callback {c.id} done (ticket {c.ticket_id})")
     if _release_in_routing(c.id, c.number) or callback_number(c.number or "") is None:
         return
@@ -233,12 +230,12 @@ def callback_done(callback_id: Annotated[str, typer.Argument(help="the callback'
         "note: routing's Redis is out of reach (IVR_REDIS_URL, or the socket of an ivr serve"
         f" running from this data dir), so it still holds this callback for {c.number}:"
         f" a new request from that number joins it until the record lapses at"
-        f" {_iso(c.due_at + _repeat_grace_seconds())} (its due time plus the grace period)",
+        f" {iso_time(c.due_at + _repeat_grace_seconds())} (its due time plus the grace period)",
         err=True,
     )
 
 
-def _redis_url(settings: Settings) -> str:
+def redis_url_of(settings: Settings) -> str:
     """IVR_REDIS_URL, else the socket of the private Redis of a running `ivr serve`, else ""."""
     from ivr.connections import service_redis_url
 
@@ -254,7 +251,7 @@ def _release_in_routing(callback_id: str, number: str | None) -> bool:
     from ivr.routing.callbacks import release_callback
 
     settings = Settings()
-    url = _redis_url(settings)
+    url = redis_url_of(settings)
     if not url:
         return False
 
@@ -284,100 +281,13 @@ def _repeat_grace_seconds() -> float:
     return grace * 3600
 
 
-@token_app.command("create")
-def token_create(
-    role: Annotated[Role, typer.Option(help="admin, supervisor or agent")],
-    agent: Annotated[str | None, typer.Option(help="the agent id (agent tokens)")] = None,
-    ttl_days: Annotated[float | None, typer.Option(help="expire after this many days")] = None,
-) -> None:
-    """Print a new API token (shown once; only its hash is kept)."""
-    if agent is not None and not _agent_known(agent):
-        typer.echo(
-            f"warning: no agent {agent!r} in routing/agents.yaml or in the roster this machine"
-            " can reach; add the agent (ivr agents add, or POST /api/agents) before the token"
-            " is used",
-            err=True,
-        )
-    ttl = ttl_days * 86400 if ttl_days else None
-    token, record = _with_store(
-        lambda store: store.create_token(role, agent_id=agent, ttl_seconds=ttl)
-    )
-    typer.echo(token)
-    typer.echo(
-        f"token id {record.id} role {record.role}" + (f" agent {agent}" if agent else ""), err=True
-    )
-
-
-def _agent_known(agent_id: str) -> bool:
-    """Whether `agent_id` is in routing/agents.yaml or in the roster in Redis.
-
-    Redis is IVR_REDIS_URL, else the private Redis of a running `ivr serve` (its socket in
-    the data dir). A Redis that cannot be reached counts as not knowing the agent.
-    """
-    from ivr.connections import redis_client
-    from ivr.keys import Keys
-    from ivr.routing.policy import load_policy
-    from ivr.routing.roster import SeedFile
-    from ivr.routing.router import Router
-
-    settings = Settings()
-    try:
-        seed = SeedFile.model_validate(
-            yaml.safe_load((settings.routing_dir / "agents.yaml").read_text(encoding="utf-8"))
-        )
-        if any(a.id == agent_id for a in seed.agents):
-            return True
-    except (OSError, ValueError, yaml.YAMLError):
-        pass
-    url = _redis_url(settings)
-    if not url:
-        return False
-
-    async def in_roster() -> bool:
-        client = redis_client(url)
-        try:
-            router = Router(
-                redis=client,
-                keys=Keys(prefix=settings.redis_prefix),
-                policy=load_policy(settings.routing_dir / "policy.yaml"),
-            )
-            await router.agents.get(agent_id)
-            return True
-        except NotFoundError:
-            return False
-        finally:
-            await client.aclose()
-
-    try:
-        return asyncio.run(asyncio.wait_for(in_roster(), timeout=3))
-    except Exception:  # an unreachable Redis: say what we know; the token is made anyway
-        return False
-
-
-@token_app.command("list")
-def token_list() -> None:
-    """Token ids, roles and states (never the tokens)."""
-    for t in _with_store(lambda store: store.tokens()):
-        state = "revoked" if t.revoked_at else "active"
-        typer.echo(
-            f"{t.id}  {t.role:<10} {t.agent_id or '-':<10} {state}  created {_iso(t.created_at)}"
-        )
-
-
-@token_app.command("revoke")
-def token_revoke(token_id: Annotated[str, typer.Argument(help="the token's id (tok_...)")]) -> None:
-    """Revoke a token; it stops working at once."""
-    t = _with_store(lambda store: store.revoke_token(token_id))
-    typer.echo(f"revoked {t.id}")
-
-
 def persister() -> None:
     """Move call events from Redis into the ticket store until stopped (ivr serve runs one)."""
     from ivr.logs import configure_logging
     from ivr.tickets.process import run_persister
 
     settings = Settings()
-    settings.redis_url = _redis_url(settings)
+    settings.redis_url = redis_url_of(settings)
     if not settings.redis_url:
         typer.echo(
             "ivr persister: IVR_REDIS_URL is empty and no ivr serve runs from this data dir:"
@@ -398,4 +308,3 @@ def register(app: typer.Typer) -> None:
     app.command("persister")(persister)
     app.add_typer(tickets_app, name="tickets")
     app.add_typer(callbacks_app, name="callbacks")
-    app.add_typer(token_app, name="token")

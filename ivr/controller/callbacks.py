@@ -27,6 +27,7 @@ def routing_request(state: CallState, *, now: float) -> RoutingRequest:
         last_agent_id=state.last_agent_id,
         open_ticket=state.open_complaint,
         entered_at=state.queue_entered_at or now,
+        utterances=len(state.heard),
     )
 
 

@@ -33,7 +33,7 @@ class Connector:
         """Ask routing for an agent and act on its decision."""
         state = webhook.state
         state.topic = topic
-        self._listener.refresh_emotion(webhook)
+        self._listener.settle_emotion(webhook)
         if state.queue_entered_at is None:
             state.queue_entered_at = webhook.now
         state.route_count += 1
@@ -41,8 +41,9 @@ class Connector:
             await self._callbacks.book(webhook, topic=topic)
             goodbye(webhook)
             return
+        # Routing writes the `routing.decided` event itself (its one writer), with the
+        # topic and emotion it was asked about.
         decision = await self._routing.route(routing_request(state, now=webhook.now))
-        log_decision(webhook, decision)
         await self._act(webhook, decision, queue=queue)
 
     async def _act(self, webhook: Webhook, decision: RoutingDecision, *, queue: str | None) -> None:
@@ -95,8 +96,3 @@ def goodbye(webhook: Webhook) -> None:
     webhook.speaker.say(webhook.response, engine.Say("goodbye"))
     webhook.response.hangup()
     webhook.state.phase = Phase.ENDED
-
-
-def log_decision(webhook: Webhook, decision: RoutingDecision) -> None:
-    """The one writer of `routing.decided`: the decision, as the call acted on it."""
-    webhook.log("routing.decided", decision.model_dump(mode="json"))

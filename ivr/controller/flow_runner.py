@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from ivr.calls.state import CallState, Phase
+from ivr.calls.state import Phase
 from ivr.controller.callbacks import Callbacks
 from ivr.controller.connect import Connector
-from ivr.controller.listening import Listener, behaviour
+from ivr.controller.listening import Listener
 from ivr.controller.ports import FlowSource, HistoryPort, TranscriptionPort
 from ivr.controller.recording import ask_carrier
 from ivr.controller.webhook import Webhook
@@ -75,23 +75,18 @@ class FlowRunner:
             # A stale request (the call has moved on): play where the call really is.
             await self.perform(webhook, engine.gather_again(webhook.flows, state))
             return
-        given = self._caller_input(state, callback, now=webhook.now)
+        given = self._caller_input(webhook, callback)
         await self.perform(webhook, engine.answer(webhook.flows, state, given, now=_at(webhook)))
 
-    def _caller_input(
-        self, state: CallState, callback: GatherResult, *, now: float
-    ) -> engine.CallerInput:
+    def _caller_input(self, webhook: Webhook, callback: GatherResult) -> engine.CallerInput:
         digits = callback.Digits.strip()
         speech = callback.SpeechResult.strip()
         if digits:
-            return engine.Keys(digits[:32])
+            return engine.KeyPresses(digits[:32])
         if speech:
-            understanding = self._listener.understanding
-            reading = understanding.read(
-                speech, state.language, behaviour=behaviour(state, now=now)
-            )
+            heard = self._listener.hear(webhook, speech, source="menu", node=webhook.state.node)
             confidence = callback.Confidence or 0.0
-            return engine.Speech(speech, confidence, reading, understanding.min_confidence)
+            return engine.Speech(speech, confidence, heard.reading, self._listener.min_confidence)
         return engine.Silence()
 
     async def start(self, webhook: Webhook) -> None:

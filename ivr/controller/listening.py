@@ -1,18 +1,28 @@
-"""Understanding the caller: what they said, how they behave, how they feel before routing."""
+"""Understanding the caller: each utterance read once, and how they feel before routing.
+
+Every utterance is read exactly once and kept on the call as an `Utterance`
+(ivr.calls.state): speech at a menu and the carrier's recognition are read here;
+a recording is read by the transcription worker, and its reading is taken from
+the outcome. `Listener.hear` is the one writer of the `nlu.read` event. Before
+routing, the caller's emotion is fused from the cues of their latest readings
+and their behaviour so far: nothing is read again.
+"""
 
 from __future__ import annotations
 
 import time
 
-from ivr.calls.state import CallState
+from ivr.calls.state import CallState, Utterance, UtteranceSource
 from ivr.controller.ports import UnderstandingPort
 from ivr.controller.webhook import Webhook
-from ivr.ids import Topic
-from ivr.nlu.models import Behaviour, VoiceCues
+from ivr.nlu.emotion import behaviour_cues, fuse
+from ivr.nlu.models import Behaviour, EmotionCue, Reading, VoiceCues
+
+RECENT_UTTERANCES = 3  # whose cues the emotion before routing is fused from
 
 
 class Listener:
-    """Reads the caller's words with the understanding port and keeps the reading on the call."""
+    """Reads what the caller says, once per utterance, and keeps it on the call."""
 
     def __init__(self, *, understanding: UnderstandingPort) -> None:
         self.understanding = understanding
@@ -22,42 +32,71 @@ class Listener:
         """Below this topic confidence a reading names no topic."""
         return self.understanding.min_confidence
 
-    def take_reading(self, webhook: Webhook, text: str, voice: VoiceCues | None) -> None:
-        """Understand what the caller said: a confident topic, and their emotion, on the call."""
+    def hear(
+        self,
+        webhook: Webhook,
+        text: str,
+        *,
+        source: UtteranceSource,
+        node: str | None = None,
+        voice: VoiceCues | None = None,
+        reading: Reading | None = None,
+        number: int | None = None,
+    ) -> Utterance:
+        """Read `text` (unless the worker already did: `reading`), keep it, log `nlu.read`.
+
+        A confident topic and the emotion become the call's, except for speech at a
+        menu: the flow decides what those words choose, and its `menu.input` event
+        carries their reading. `number` is the one a recording was given when it was
+        sent for transcription.
+        """
         state = webhook.state
-        state.utterances.append(text)
-        if voice is not None:
-            state.voice = voice.model_dump()
-        reading = self.understanding.read(
-            text, state.language, voice=voice, behaviour=behaviour(state, now=webhook.now)
+        if reading is None:
+            reading = self.understanding.read(
+                text, state.language, voice=voice, behaviour=behaviour(state, now=webhook.now)
+            )
+        if number is None:
+            state.said += 1
+            number = state.said
+        utterance = Utterance(
+            number=number, text=text, source=source, node=node, reading=reading, voice=voice
         )
-        if reading.topic_confidence >= self.understanding.min_confidence:
+        state.heard.append(utterance)
+        confident = reading.topic_confidence >= self.understanding.min_confidence
+        if source == "menu":
+            return utterance  # the flow decides; its `menu.input` event carries this reading
+        if confident:
             state.topic, state.topic_confidence = reading.topic, reading.topic_confidence
         state.emotion, state.emotion_intensity = reading.emotion, reading.emotion_intensity
-        webhook.log("nlu.read", reading.model_dump(mode="json"))
-
-    def refresh_emotion(self, webhook: Webhook) -> None:
-        """Fuse everything known about the caller into their emotion, before routing."""
-        state = webhook.state
-        voice = VoiceCues.model_validate(state.voice) if state.voice else None
-        reading = self.understanding.emotion(
-            " ".join(state.utterances[-3:]),
-            state.language,
-            voice=voice,
-            behaviour=behaviour(state, now=webhook.now),
-        )
-        state.emotion, state.emotion_intensity = reading.emotion, reading.intensity
-        webhook.speaker.calm = state.upset
         webhook.log(
             "nlu.read",
             {
-                "topic": state.topic or Topic.GENERAL,
-                "topic_confidence": state.topic_confidence,
-                "emotion": reading.emotion,
-                "emotion_intensity": reading.intensity,
-                "cues": [cue.model_dump(mode="json") for cue in reading.cues],
+                **reading.model_dump(mode="json"),
+                "utterance": number,
+                "source": source,
+                "confident": confident,
             },
         )
+        return utterance
+
+    def settle_emotion(self, webhook: Webhook) -> None:
+        """The caller's emotion before routing: their latest readings' cues and their behaviour.
+
+        A cue found in several utterances counts once, at its strongest, so saying
+        "block it" three times does not triple its weight.
+        """
+        state = webhook.state
+        strongest: dict[tuple[str, str, str], EmotionCue] = {}
+        for utterance in state.heard[-RECENT_UTTERANCES:]:
+            for cue in utterance.reading.cues:
+                if cue.source == "behaviour":
+                    continue  # behaviour then is not behaviour now: counted afresh below
+                key = (cue.source, cue.name, cue.emotion.value)
+                if key not in strongest or cue.weight > strongest[key].weight:
+                    strongest[key] = cue
+        feeling = fuse([*strongest.values(), *behaviour_cues(behaviour(state, now=webhook.now))])
+        state.emotion, state.emotion_intensity = feeling.emotion, feeling.intensity
+        webhook.speaker.calm = state.upset
 
 
 def behaviour(state: CallState, *, now: float | None = None) -> Behaviour:

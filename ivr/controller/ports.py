@@ -16,7 +16,7 @@ from typing import Protocol
 from ivr.calls.state import CallState
 from ivr.flows.model import Flow
 from ivr.ids import Language
-from ivr.nlu.models import Behaviour, EmotionReading, Reading
+from ivr.nlu.models import Behaviour, Reading
 from ivr.prompts.model import PromptCatalog
 from ivr.routing.models import DialStatus, RoutingDecision, RoutingRequest
 from ivr.speech.models import TranscriptionOutcome, VoiceCues
@@ -36,17 +36,6 @@ class UnderstandingPort(Protocol):
         behaviour: Behaviour | None = None,
     ) -> Reading:
         """Topic and emotion of `text`."""
-        ...
-
-    def emotion(
-        self,
-        text: str,
-        language: Language | str,
-        *,
-        voice: VoiceCues | None = None,
-        behaviour: Behaviour | None = None,
-    ) -> EmotionReading:
-        """The emotion alone."""
         ...
 
 
@@ -106,8 +95,10 @@ class RouterPort(CallerRouting, WaitingCallers, AgentLegs, CallbackBooking, Prot
 class TranscriptionPort(Protocol):
     """Our own speech pipeline (ivr.speech.jobs)."""
 
-    async def submit(self, *, call_sid: str, recording_url: str, language: Language) -> None:
-        """Queue a recording for transcription."""
+    async def submit(
+        self, *, call_sid: str, recording_url: str, language: Language, utterance: int = 0
+    ) -> None:
+        """Queue a recording for transcription; `utterance` is the number its words get."""
         ...
 
     async def outcome(self, *, call_sid: str) -> TranscriptionOutcome | None:

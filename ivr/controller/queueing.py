@@ -9,7 +9,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.calls.state import CallState, Phase
 from ivr.controller.call_status import FINAL_STATUSES, status_order
 from ivr.controller.callbacks import Callbacks, spoken_minutes
-from ivr.controller.connect import Connector, dial_agent, goodbye, log_decision
+from ivr.controller.connect import Connector, dial_agent, goodbye
 from ivr.controller.ports import FlowSource, WaitingCallers
 from ivr.controller.voicemail import record_voicemail
 from ivr.controller.webhook import Webhook
@@ -63,14 +63,12 @@ class Queueing:
             return
         state.queue_polls += 1
         if decision.kind is DecisionKind.CONNECT and decision.agent is not None:
-            log_decision(webhook, decision)
             state.agent_id = decision.agent.id
             state.agent_endpoint = decision.agent.endpoint
             state.phase = Phase.DIALING
             webhook.response.leave()
             return
         if decision.kind is DecisionKind.CALLBACK:
-            log_decision(webhook, decision)
             url = webhook.url("/twilio/queue/choice")
             gather = webhook.response.gather(
                 input="dtmf", num_digits=1, action=url, method="POST", timeout=QUEUE_KEY_TIMEOUT

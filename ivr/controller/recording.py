@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from ivr.calls.state import Phase
+from ivr.config import Settings
 from ivr.controller.callbacks import Callbacks
 from ivr.controller.listening import Listener
 from ivr.controller.ports import FlowSource, TranscriptionPort
@@ -50,7 +51,7 @@ class Recording:
         voicemail: Voicemail,
         resume: Callable[[Webhook], Awaitable[None]],
         perform: Callable[[Webhook, engine.Turn], Awaitable[None]],
-        deadline_seconds: float,
+        settings: Settings,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._config = config
@@ -60,7 +61,7 @@ class Recording:
         self._voicemail = voicemail
         self._resume = resume  # the flow goes on (FlowRunner.resume)
         self._perform = perform  # actions the flow would take (FlowRunner.perform)
-        self._deadline_seconds = deadline_seconds
+        self._settings = settings  # read per request: the deadline may be changed live
         self._clock = clock  # the service's clock (ivr.clock), as the deadline was set by
 
     async def recorded(self, webhook: Webhook, callback: RecordingResult, query: HookQuery) -> None:
@@ -89,8 +90,13 @@ class Recording:
             "speech.recorded",
             {"node": query.node, "recording_url": recording, "duration": duration},
         )
+        state.said += 1  # the recording's words keep their place, however late they come
+        state.transcribing, state.recording_node = state.said, query.node
         await self._transcription.submit(
-            call_sid=state.call_sid, recording_url=recording, language=state.language
+            call_sid=state.call_sid,
+            recording_url=recording,
+            language=state.language,
+            utterance=state.said,
         )
         if node.purpose == "voicemail":
             # A message is kept and transcribed for the ticket; the caller needn't wait,
@@ -100,7 +106,7 @@ class Recording:
             await self._resume(webhook)
             return
         state.phase = Phase.TRANSCRIBING
-        state.transcribe_deadline = webhook.now + self._deadline_seconds
+        state.transcribe_deadline = webhook.now + self._settings.transcription_deadline_seconds
         webhook.speaker.say(webhook.response, engine.Say("one_moment"))
         _poll_again(webhook)
 
@@ -131,7 +137,7 @@ class Recording:
                 "node": query.node,
             },
         )
-        self._listener.take_reading(webhook, text, None)
+        self._listener.hear(webhook, text, source="carrier", node=query.node)
 
     async def transcribing(
         self, webhook: Webhook, callback: CarrierCallback, query: HookQuery
@@ -153,7 +159,15 @@ class Recording:
             webhook.log("error", {"where": "transcription", "message": "deadline passed"})
         elif outcome.transcript is not None and outcome.transcript.text.strip():
             transcript = outcome.transcript
-            self._listener.take_reading(webhook, transcript.text, transcript.cues)
+            self._listener.hear(
+                webhook,
+                transcript.text,
+                source="recording",
+                node=state.recording_node,
+                voice=transcript.cues,
+                reading=outcome.reading,  # read once, by the worker
+                number=state.transcribing or None,
+            )
         await self._resume(webhook)
 
     async def _await_transcript(

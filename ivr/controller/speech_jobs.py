@@ -21,7 +21,9 @@ class SpeechJobs:
         self._settings = settings
         self._engine = engine_name(settings)
 
-    async def submit(self, *, call_sid: str, recording_url: str, language: Language) -> None:
+    async def submit(
+        self, *, call_sid: str, recording_url: str, language: Language, utterance: int = 0
+    ) -> None:
         """Queue the recording; the worker fetches it only from allowed hosts."""
         await jobs.submit_transcription(
             self._redis,
@@ -30,6 +32,7 @@ class SpeechJobs:
             call_sid=call_sid,
             recording_url=recording_url,
             language=language,
+            utterance=utterance,
         )
 
     async def outcome(self, *, call_sid: str) -> TranscriptionOutcome | None:

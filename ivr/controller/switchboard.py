@@ -25,7 +25,7 @@ from typing import Any
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.state import CallState
-from ivr.calls.store import CallStore, OpenStep
+from ivr.calls.store import CallStore, OpenedCall
 from ivr.clock import ServiceClock
 from ivr.config import Settings
 from ivr.controller.callbacks import MAIN_FLOW, Callbacks
@@ -74,7 +74,7 @@ class HookRoute:
 class _Progress:
     """How far a webhook got, for its answer when the deadline cuts it short."""
 
-    opened: OpenStep | None = None
+    opened: OpenedCall | None = None
     state: CallState | None = None
 
 
@@ -103,7 +103,7 @@ class Switchboard:
         self.calls = calls
         self.config = config
         self.events = events
-        self._deadline = settings.webhook_deadline_seconds
+        self._settings = settings  # read per webhook: its deadline may be changed live
         self._releasing: set[asyncio.Task[None]] = set()
         listener = Listener(understanding=understanding)
         callbacks = Callbacks(booking=router, config=config)
@@ -125,7 +125,7 @@ class Switchboard:
             voicemail=voicemail,
             resume=flow.resume,
             perform=flow.perform,
-            deadline_seconds=settings.transcription_deadline_seconds,
+            settings=settings,
             clock=self.clock,
         )
         queueing = Queueing(waiting=router, connector=connector, callbacks=callbacks, config=config)
@@ -168,7 +168,7 @@ class Switchboard:
         try:
             # A hung Redis (or anything else hung) must not hold the caller in silence
             # until the carrier gives up: past the deadline they hear the apology.
-            async with asyncio.timeout(self._deadline):
+            async with asyncio.timeout(self._settings.webhook_deadline_seconds):
                 return await self._answer(
                     hook, route, callback, query, fingerprint, base_url, progress
                 )
@@ -177,16 +177,16 @@ class Switchboard:
                 "webhook %s for call %s passed its %.1fs deadline; answered with the fallback",
                 hook.kind,
                 callback.CallSid or "?",
-                self._deadline,
+                self._settings.webhook_deadline_seconds,
             )
             if progress.opened is not None:  # free the call's lock without waiting for it
                 self._release_later(progress.opened)
             return route.on_failure(progress.state, base_url)
 
-    def _release_later(self, opened: OpenStep) -> None:
+    def _release_later(self, opened: OpenedCall) -> None:
         async def release() -> None:
             with contextlib.suppress(Exception):
-                async with asyncio.timeout(self._deadline):
+                async with asyncio.timeout(self._settings.webhook_deadline_seconds):
                     await self.calls.release(opened)
 
         task = asyncio.get_running_loop().create_task(release())
@@ -212,7 +212,10 @@ class Switchboard:
             # Waiting for the lock ends well before the deadline: then the step goes on
             # without it, rather than the caller hearing the apology.
             opened = await self.calls.open(
-                call_sid, fingerprint, use_cache=hook.cache, wait_seconds=self._deadline * 0.6
+                call_sid,
+                fingerprint,
+                use_cache=hook.cache,
+                wait_seconds=self._settings.webhook_deadline_seconds * 0.6,
             )
             progress.opened = opened
         except Exception:

@@ -48,8 +48,12 @@ class Voicemail:
                 "voicemail.left",
                 {"recording_url": recording, "duration": callback.RecordingDuration},
             )
+            state.said += 1
             await self._transcription.submit(
-                call_sid=state.call_sid, recording_url=recording, language=state.language
+                call_sid=state.call_sid,
+                recording_url=recording,
+                language=state.language,
+                utterance=state.said,
             )
             webhook.speaker.say(webhook.response, engine.Say("voicemail_saved"))
         else:

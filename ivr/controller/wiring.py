@@ -122,15 +122,18 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
         )
         clock = ServiceClock(redis=redis, keys=keys, movable=settings.clock_movable)
         await clock.refresh()
+        events = EventLog(redis=redis, keys=keys)
+        # Built with the event log: routing writes each `routing.decided` itself.
         router = Router(
             redis=redis,
             keys=keys,
             policy=load_policy(settings.routing_dir / "policy.yaml"),
             clock=clock.now,
+            events=events,
+            callback_events=False,  # the controller logs callbacks with the webhook's events
         )
         await router.start()
         await router.agents.seed_from_file(settings.routing_dir / "agents.yaml")
-        events = EventLog(redis=redis, keys=keys)
         calls = CallStore(redis=redis, keys=keys, ttl_seconds=settings.call_ttl_seconds)
         stack.push_async_callback(calls.aclose)
         switchboard = Switchboard(

@@ -100,8 +100,8 @@ class Turn:
 
 
 @dataclass(frozen=True)
-class Keys:
-    """Keys pressed at a Gather."""
+class KeyPresses:
+    """Keys pressed at a Gather (not `ivr.keys.Keys`, the Redis keys)."""
 
     digits: str
 
@@ -121,7 +121,7 @@ class Silence:
     """The Gather timed out with nothing said or pressed."""
 
 
-CallerInput = Keys | Speech | Silence
+CallerInput = KeyPresses | Speech | Silence
 
 
 # ---- shared by the walk and the answers ---------------------------------------------------

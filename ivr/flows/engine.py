@@ -21,7 +21,7 @@ from ivr.flows.actions import (
     CallerInput,
     Gather,
     Hangup,
-    Keys,
+    KeyPresses,
     Record,
     Route,
     Say,
@@ -61,7 +61,7 @@ __all__ = [
     "CallerInput",
     "Gather",
     "Hangup",
-    "Keys",
+    "KeyPresses",
     "Record",
     "Route",
     "Say",
@@ -203,7 +203,7 @@ def _step(
 
 
 def _answer_language(node: LanguageNode, state: CallState, given: CallerInput, turn: Turn) -> None:
-    chosen = node.options.get(given.digits) if isinstance(given, Keys) else None
+    chosen = node.options.get(given.digits) if isinstance(given, KeyPresses) else None
     if chosen is None:
         state.attempts += 1
         if state.attempts < node.retries:
@@ -221,14 +221,14 @@ def _answer_language(node: LanguageNode, state: CallState, given: CallerInput, t
 
 
 def _answer_survey(node: SurveyNode, state: CallState, given: CallerInput, turn: Turn) -> None:
-    if isinstance(given, Keys) and given.digits in {"1", "2", "3", "4", "5"}:
+    if isinstance(given, KeyPresses) and given.digits in {"1", "2", "3", "4", "5"}:
         turn.events.append(("survey.answered", {"csat": int(given.digits)}))
         turn.actions.append(Say(node.thanks))
         turn.actions.append(Hangup())
         return
     state.attempts += 1
     if state.attempts < 2:
-        turn.actions.append(Say("no_match" if isinstance(given, Keys) else "no_input"))
+        turn.actions.append(Say("no_match" if isinstance(given, KeyPresses) else "no_input"))
         turn.actions.append(gather_for(state.flow, state.node, node))
         return
     turn.actions.append(Say("goodbye"))

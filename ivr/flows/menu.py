@@ -12,7 +12,7 @@ from ivr.flows.actions import (
     MASK,
     SPEECH_MIN_CONFIDENCE,
     CallerInput,
-    Keys,
+    KeyPresses,
     Route,
     Say,
     Silence,
@@ -37,7 +37,7 @@ def answer_menu(
 ) -> None:
     """Keys pick an option; words go where their topic is served, or are acknowledged."""
     match given:
-        case Keys(digits=digits):
+        case KeyPresses(digits=digits):
             _menu_keys(node, state, digits, turn)
         case Speech() if "speech" not in node.input:
             _retry(node, state, turn, "no_match", given.text)
@@ -94,7 +94,6 @@ def _menu_speech(
     if speech.confidence < SPEECH_MIN_CONFIDENCE or reading is None or not speech.text.strip():
         _retry(node, state, turn, "didnt_catch", speech.text)
         return
-    state.utterances.append(speech.text)
     state.emotion, state.emotion_intensity = reading.emotion, reading.emotion_intensity
     if reading.topic_confidence < speech.min_topic_confidence:
         _retry(node, state, turn, "clarify_topic", speech.text)
@@ -155,7 +154,7 @@ def _understood(
 
 def speech_heard(state: CallState) -> str:
     """The caller's latest words."""
-    return state.utterances[-1] if state.utterances else ""
+    return state.heard[-1].text if state.heard else ""
 
 
 def _retry(

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ivr.calls.state import CallState
+from ivr.calls.state import CallState, Utterance
 from ivr.flows import engine
 from ivr.flows.model import WEEKDAYS, Flow, HoursNode, RecordNode
 from ivr.ids import Language
@@ -102,10 +102,19 @@ def step(
     if isinstance(node, RecordNode):
         # The admin types what the caller would say into the recording.
         words = (given.say or "").strip()
-        if words:
-            state.utterances.append(words)
-            reading = read(words, state.language)
-            if reading is not None and reading.topic_confidence >= min_confidence:
+        reading = read(words, state.language) if words else None
+        if reading is not None:
+            state.said += 1
+            state.heard.append(
+                Utterance(
+                    number=state.said,
+                    text=words,
+                    source="recording",
+                    node=state.node,
+                    reading=reading,
+                )
+            )
+            if reading.topic_confidence >= min_confidence:
                 state.topic, state.topic_confidence = reading.topic, reading.topic_confidence
         state.node = node.next
         turn = engine.resume(flows, state, now=now)
@@ -120,7 +129,7 @@ def _caller_input(
     state: CallState, given: TrialInput, read: Reader, min_confidence: float
 ) -> engine.CallerInput:
     if given.keys:
-        return engine.Keys(given.keys)
+        return engine.KeyPresses(given.keys)
     words = (given.say or "").strip()
     if words:
         return engine.Speech(words, 0.9, read(words, state.language), min_confidence)

@@ -9,25 +9,8 @@ that allows a gap ("老公.{0,4}走了") must stay narrow enough not to span cla
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ivr.ids import Emotion
-
-
-@dataclass(frozen=True, slots=True)
-class LexiconEntry:
-    """A family of phrases that are one kind of cue for one emotion."""
-
-    name: str
-    emotion: Emotion
-    weight: float
-    english: tuple[str, ...]
-    chinese: tuple[str, ...]
-    # Cues that are already negative ("not happy") or idioms are not flipped by negation.
-    negatable: bool = True
-    # Other entries' matches inside this one's do not count ("i feel so stupid" is not anger).
-    shadows: bool = False
-
+from ivr.nlu.models import LexiconEntry
 
 # fmt: off
 ENTRIES: tuple[LexiconEntry, ...] = (
@@ -401,42 +384,3 @@ ENTRIES: tuple[LexiconEntry, ...] = (
     ),
 )
 # fmt: on
-
-NEGATORS_EN = frozenset({"not", "never", "no", "without", "hardly", "nor", "neither"})
-NEGATORS_ZH = ("不", "没", "别", "未", "无", "并非", "不是")
-INTENSIFIERS_EN = frozenset(
-    {
-        "very",
-        "so",
-        "really",
-        "extremely",
-        "absolutely",
-        "totally",
-        "completely",
-        "super",
-        "incredibly",
-        "too",
-        "utterly",
-        "truly",
-        "seriously",
-        "deeply",
-        "terribly",
-        "awfully",
-    }
-)
-INTENSIFIERS_ZH = (
-    "非常",
-    "很",
-    "太",
-    "超",
-    "特别",
-    "真",
-    "好",
-    "极",
-    "十分",
-    "超级",
-    "实在",
-    "相当",
-)
-# A clause boundary ends the reach of a negator ("not angry, just confused").
-CLAUSE_BREAKS_EN = frozenset({"but", "just", "only", "and", "yet", "though", "although"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, Field
 
 from ivr.ids import Emotion, Topic
@@ -71,3 +73,18 @@ class Reading(BaseModel):
     emotion: Emotion
     emotion_intensity: float
     cues: list[EmotionCue] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconEntry:
+    """A family of phrases that are one kind of cue for one emotion."""
+
+    name: str
+    emotion: Emotion
+    weight: float
+    english: tuple[str, ...]
+    chinese: tuple[str, ...]
+    # Cues that are already negative ("not happy") or idioms are not flipped by negation.
+    negatable: bool = True
+    # Other entries' matches inside this one's do not count ("i feel so stupid" is not anger).
+    shadows: bool = False

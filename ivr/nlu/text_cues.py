@@ -14,16 +14,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ivr.ids import Emotion
-from ivr.nlu.lexicon import (
+from ivr.nlu.lexicon import ENTRIES
+from ivr.nlu.models import EmotionCue, LexiconEntry
+from ivr.nlu.modifiers import (
     CLAUSE_BREAKS_EN,
-    ENTRIES,
     INTENSIFIERS_EN,
     INTENSIFIERS_ZH,
     NEGATORS_EN,
     NEGATORS_ZH,
-    LexiconEntry,
 )
-from ivr.nlu.models import EmotionCue
 from ivr.nlu.text import fold
 
 _CJK = re.compile(r"[\u3400-\u9fff]")

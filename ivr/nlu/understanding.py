@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ivr.ids import DEFAULT_LANGUAGE, Emotion, Language, Topic
-from ivr.nlu.catalogue import TopicCatalogue, load_catalogue, load_emotion_examples
 from ivr.nlu.emotion import read_emotion
 from ivr.nlu.encoder import encoder_fingerprint
+from ivr.nlu.examples import TopicDefinitions, load_emotion_examples, load_topics
 from ivr.nlu.focus import focus
 from ivr.nlu.learner import TextClassifier
 from ivr.nlu.models import Behaviour, EmotionReading, Reading, TopicPrediction, VoiceCues
@@ -43,7 +43,7 @@ class Understanding:
     def __init__(
         self,
         *,
-        catalogue: TopicCatalogue,
+        catalogue: TopicDefinitions,
         classifier: TextClassifier,
         emotion_model: TextClassifier | None = None,
     ) -> None:
@@ -63,7 +63,7 @@ class Understanding:
     @classmethod
     def load(cls, routing_dir: Path, *, cache_dir: Path | None = None) -> Understanding:
         """Train from `routing_dir`'s topics.yaml and emotions.yaml, or load cached models."""
-        catalogue = load_catalogue(routing_dir)
+        catalogue = load_topics(routing_dir)
         # The models are keyed by learner, examples, word-piece vectors and encoder alike.
         version = f"{MODEL_VERSION}-{shipped_fingerprint()}-{encoder_fingerprint()}"
         classifier = _trained(

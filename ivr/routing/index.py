@@ -27,7 +27,6 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -35,6 +34,7 @@ import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
 from ivr.keys import Keys
+from ivr.routing.records import AgentRecord, Considered, RouteOutcome
 
 SCRIPTS = (
     "put_agent",
@@ -76,42 +76,6 @@ def _load_scripts(redis: aioredis.Redis) -> dict[str, AsyncScript]:
         name: redis.register_script(common + "\n" + (folder / f"{name}.lua").read_text("utf-8"))
         for name in SCRIPTS
     }
-
-
-@dataclass(frozen=True, slots=True)
-class Considered:
-    """An agent the script looked at: id, score, the pool it came from."""
-
-    agent_id: str
-    score: float
-    pool: str
-
-
-@dataclass(frozen=True, slots=True)
-class RouteOutcome:
-    """What the route script did: 'connect', 'queue' or 'gone' (the caller left)."""
-
-    kind: str
-    agent_id: str | None = None
-    score: float | None = None
-    position: int | None = None
-    considered: list[Considered] = field(default_factory=list)
-    decision_number: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class AgentRecord:
-    """An agent as stored: its JSON document and live state."""
-
-    agent_id: str
-    doc: str
-    state: str
-    since: float
-    version: int
-    calls_today: int
-    talk_seconds_today: float
-    call_sid: str | None
-    seq: int = 0
 
 
 class AgentIndex:

@@ -64,6 +64,9 @@ class RoutingRequest(BaseModel):
     last_agent_id: str | None = Field(default=None, description="for sticky routing")
     open_ticket: bool = False
     entered_at: float = Field(description="epoch seconds the caller started waiting")
+    utterances: int = Field(
+        default=0, description="how many of the caller's utterances had been read by then"
+    )
 
 
 class Candidate(BaseModel):

@@ -18,9 +18,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ivr.errors import ConfigError, ConflictError, InvalidInputError, NotFoundError
 from ivr.ids import AgentState
-from ivr.routing.index import AgentIndex, AgentRecord
+from ivr.routing.index import AgentIndex
 from ivr.routing.models import Agent, AgentStatus, AgentView
 from ivr.routing.policy import TRAIT_PATTERN
+from ivr.routing.records import AgentRecord
 from ivr.routing.scoring import agent_pools
 
 log = logging.getLogger(__name__)

@@ -11,78 +11,44 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
 from ivr.errors import InvalidInputError, NotFoundError
-from ivr.events import CallEvent, EventLog, event_id
+from ivr.events import EventLog
 from ivr.ids import AgentState, Topic
 from ivr.keys import Keys
 from ivr.routing.callbacks import promise_callback
-from ivr.routing.index import CALL_TTL_SECONDS, AgentIndex, RouteOutcome
+from ivr.routing.explain import candidates, decided_event
+from ivr.routing.index import CALL_TTL_SECONDS, AgentIndex
 from ivr.routing.models import (
     Agent,
     AgentView,
     Callback,
-    Candidate,
     DecisionKind,
     DialStatus,
     QueueStatus,
     RoutingDecision,
     RoutingRequest,
 )
+from ivr.routing.plans import Plan, make_plan
 from ivr.routing.policy import Policy
 from ivr.routing.queues import expected_wait, queue_status
+from ivr.routing.records import DIAL_OUTCOMES, RouteOutcome
 from ivr.routing.roster import AgentRoster
-from ivr.routing.scoring import Requirement, agent_pools, pool_id, queue_score, requirement
+from ivr.routing.scoring import (
+    STRATEGY_RULES,
+    Requirement,
+    pool_id,
+    queue_score,
+)
 
 log = logging.getLogger(__name__)
 
-_OUTCOMES: dict[str, str] = {
-    "completed": "talked",
-    "answered": "talked",
-    "no-answer": "declined",
-    "busy": "declined",
-    "failed": "declined",
-    "canceled": "canceled",
-}
 SERVE_BATCH = 50
 """Waiting callers tried per queue per pass: the head of the queue, in serving order."""
 GONE_LIMIT = 4
 """A pass stops after this many callers were served by another pass meanwhile."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    need: Requirement
-    sticky_agent: str | None
-    sticky_only: bool
-
-
-def _describe_pool(pool: str) -> list[str]:
-    parts = pool.split(":")
-    if len(parts) < 3:
-        return [pool]
-    reasons = [f"{parts[0]} level {parts[2]}", f"speaks {parts[1]}"]
-    if len(parts) == 5:
-        reasons.append(f"trait {parts[4]}")
-    return reasons
-
-
-def _eligible(doc: str, need: Requirement) -> bool:
-    """Whether an agent may take a call needing `need`: the same pools anyone is chosen from.
-
-    The pools carry the language, the topic's skill at the level in force (after any
-    overflow) and the emotion rules' level or trait, so sticky routing obeys them too.
-    """
-    agent = Agent.model_validate_json(doc)
-    pools = agent_pools(
-        {topic.value: level for topic, level in agent.skills.items()},
-        [lang.value for lang in agent.languages],
-        sorted(set(agent.traits)),
-    )
-    return not set(need.pools).isdisjoint(pools)
 
 
 class Router:
@@ -95,6 +61,7 @@ class Router:
         keys: Keys,
         policy: Policy,
         events: EventLog | None = None,
+        callback_events: bool = True,
         clock: Callable[[], float] = time.time,
         day_offset_seconds: float = 0.0,
     ) -> None:
@@ -102,6 +69,8 @@ class Router:
         self._keys = keys
         self.policy = policy
         self._events = events
+        # False in the service: the call controller logs callbacks with its webhook's events.
+        self._callback_events = events if callback_events else None
         self._clock = clock
         self._index = AgentIndex(
             redis=redis, keys=keys, clock=clock, day_offset_seconds=day_offset_seconds
@@ -152,60 +121,24 @@ class Router:
         return await self.agents.set_status(agent_id, state, expected_version=expected_version)
 
     # --- decisions ---
-    async def _plan(self, request: RoutingRequest, now: float) -> _Plan:
-        waited = max(0.0, now - request.entered_at)
-        need = requirement(
-            self.policy,
-            topic=request.topic,
-            language=request.language,
-            emotion=request.emotion,
-            intensity=request.emotion_intensity,
-            waited=waited,
-        )
-        sticky = request.last_agent_id if request.open_ticket else None
-        if sticky:
-            record = await self._index.get(sticky)
-            if (
-                record is None
-                or record.state == AgentState.OFFLINE.value
-                or not _eligible(record.doc, need)
-            ):
-                sticky = None
-        sticky_only = sticky is not None and waited < self.policy.sticky_seconds
-        return _Plan(need=need, sticky_agent=sticky, sticky_only=sticky_only)
-
-    async def _emit(self, decision: RoutingDecision, number: int) -> None:
-        if self._events is None or number <= 0:
-            return
-        event = CallEvent(
-            id=event_id(decision.call_sid, f"route:{number}"),
-            call_sid=decision.call_sid,
-            at=self._clock(),
-            type="routing.decided",
-            data=decision.model_dump(mode="json"),
-        )
-        await self._events.append([event])
-
-    def _candidates(self, outcome: RouteOutcome, strategy: str) -> list[Candidate]:
-        ranked = sorted(outcome.considered, key=lambda c: c.score)
-        return [
-            Candidate(
-                agent_id=c.agent_id,
-                score=c.score,
-                reasons=[*_describe_pool(c.pool), f"{strategy} score {c.score:.6g}"],
-            )
-            for c in ranked[:10]
-        ]
+    async def _emit(self, decision: RoutingDecision, number: int, request: RoutingRequest) -> None:
+        """The one writer of `routing.decided`: each decision once, by its number."""
+        if self._events is not None and number > 0:
+            await self._events.append([decided_event(decision, number, request, at=self._clock())])
 
     async def _connect(
-        self, request: RoutingRequest, plan: _Plan, outcome: RouteOutcome
+        self, request: RoutingRequest, plan: Plan, outcome: RouteOutcome
     ) -> RoutingDecision:
         assert outcome.agent_id is not None
         view = await self._index.get(outcome.agent_id)
         agent = Agent.model_validate_json(view.doc) if view else None
         sticky = outcome.agent_id == plan.sticky_agent
         strategy = "sticky" if sticky else plan.need.strategy
-        why = "returning customer's agent" if sticky else f"lowest {strategy} score"
+        why = (
+            "returning customer's agent"
+            if sticky
+            else f"first by {STRATEGY_RULES.get(strategy, strategy)}"
+        )
         return RoutingDecision(
             call_sid=request.call_sid,
             kind=DecisionKind.CONNECT,
@@ -213,7 +146,7 @@ class Router:
             agent=agent,
             queue=plan.need.queue,
             priority=plan.need.priority,
-            candidates=self._candidates(outcome, plan.need.strategy),
+            candidates=candidates(outcome.considered, plan.need.strategy),
             reason=f"{why}; " + "; ".join(plan.need.reasons),
         )
 
@@ -237,11 +170,11 @@ class Router:
             reason=reason,
             offer_callback=True,
         )
-        await self._emit(decision, number)
+        await self._emit(decision, number, request)
         return decision
 
     async def _queued(
-        self, request: RoutingRequest, plan: _Plan, outcome: RouteOutcome, position: int
+        self, request: RoutingRequest, plan: Plan, outcome: RouteOutcome, position: int
     ) -> RoutingDecision:
         need = plan.need
         declined = await self._index.declined(request.call_sid)
@@ -267,12 +200,12 @@ class Router:
                 position=position,
                 default_handle_seconds=self.policy.default_handle_seconds,
             ),
-            candidates=self._candidates(outcome, need.strategy),
+            candidates=candidates(outcome.considered, need.strategy),
             reason=f"{why}; " + "; ".join(need.reasons),
             offer_callback=need.offer_callback,
         )
 
-    async def _attempt(self, mode: str, request: RoutingRequest, plan: _Plan) -> RouteOutcome:
+    async def _attempt(self, mode: str, request: RoutingRequest, plan: Plan) -> RouteOutcome:
         need = plan.need
         return await self._index.route(
             mode=mode,
@@ -290,7 +223,7 @@ class Router:
         """Reserve the best agent for the caller now, or queue them, or offer a callback."""
         await self.start()
         now = self._clock()
-        plan = await self._plan(request, now)
+        plan = await make_plan(self.policy, self._index, request, now)
         need = plan.need
         if need.past_max_wait:
             return await self._callback(request, need, "waited past the queue's maximum wait")
@@ -303,7 +236,7 @@ class Router:
         outcome = await self._attempt("route", request, plan)
         if outcome.kind == "connect":
             decision = await self._connect(request, plan, outcome)
-            await self._emit(decision, outcome.decision_number)
+            await self._emit(decision, outcome.decision_number, request)
             return decision
         # someone may be ahead of this caller: serve the queue in order, then look again
         served = await self._serve_queue(need.queue, now)
@@ -311,7 +244,7 @@ class Router:
             return await self.poll(request.call_sid)
         position = await self._index.position(need.queue, request.call_sid) or 1
         decision = await self._queued(request, plan, outcome, position)
-        await self._emit(decision, outcome.decision_number)
+        await self._emit(decision, outcome.decision_number, request)
         return decision
 
     async def _serve_queue(self, queue: str, now: float) -> set[str]:
@@ -336,7 +269,7 @@ class Router:
             if record.get("state") != "waiting" or "req" not in record:
                 continue
             request = RoutingRequest.model_validate_json(record["req"])
-            plan = await self._plan(request, now)
+            plan = await make_plan(self.policy, self._index, request, now)
             if plan.need.past_max_wait:
                 continue  # their own poll turns this into a callback offer
             outcome = await self._attempt("serve", request, plan)
@@ -349,7 +282,8 @@ class Router:
             if outcome.kind != "connect":
                 continue  # this caller needs someone not free now; those behind may not
             served.add(sid)
-            await self._emit(await self._connect(request, plan, outcome), outcome.decision_number)
+            decision = await self._connect(request, plan, outcome)
+            await self._emit(decision, outcome.decision_number, request)
             if await self._index.available_in(any_level) == 0:
                 break
         return served
@@ -362,7 +296,7 @@ class Router:
         if "req" not in record:
             raise NotFoundError("call", call_sid)
         request = RoutingRequest.model_validate_json(record["req"])
-        plan = await self._plan(request, now)
+        plan = await make_plan(self.policy, self._index, request, now)
         state = record.get("state")
         if state == "waiting":
             if plan.need.past_max_wait:
@@ -400,7 +334,7 @@ class Router:
 
         A result for a call routing does not know (or a repeated one) is logged and ignored.
         """
-        outcome = _OUTCOMES.get(status)
+        outcome = DIAL_OUTCOMES.get(status)
         if outcome is None:
             raise InvalidInputError(f"unknown dial status {status!r}", field="DialCallStatus")
         result, before = await self._index.release(
@@ -451,7 +385,7 @@ class Router:
             keys=self._keys,
             index=self._index,
             policy=self.policy,
-            events=self._events,
+            events=self._callback_events,
             now=self._clock(),
         )
 

@@ -52,6 +52,23 @@ def agent_score(
     return load_weight * calls_today - level_weight * level + tie
 
 
+# How each strategy orders agents, as a supervisor reads it in a ticket's routing.
+STRATEGY_RULES: dict[str, str] = {
+    "balanced": "fewest calls today weighed by skill level, then longest idle",
+    "longest_idle": "longest idle",
+    "round_robin": "longest since their last call",
+    "fewest_calls": "fewest calls today, then longest idle",
+    "least_talk_time": "least talk time today, then longest idle",
+    "skill_first": "highest skill level, then longest idle",
+    "sticky": "the agent of the caller's open ticket",
+}
+
+
+def ranking_reason(strategy: str, rank: int, of: int) -> str:
+    """Where an agent stood among those considered, in words: "ranked 1 of 3 by ..."."""
+    return f"ranked {rank} of {of} by {STRATEGY_RULES.get(strategy, strategy)}"
+
+
 def pool_id(skill: str, language: str, level: int, trait: str | None = None) -> str:
     """The id of one candidate pool: available agents of one skill, language and level."""
     base = f"{skill}:{language}:{level}"

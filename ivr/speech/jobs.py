@@ -64,17 +64,21 @@ async def submit_transcription(
     call_sid: str,
     recording_url: str,
     language: str,
+    utterance: int = 0,
 ) -> None:
     """Queue the transcription of one call's recording; a repeated submit is ignored.
 
     The call's previous outcome, if any, is dropped: the newest recording is the one
-    the caller waits for."""
+    the caller waits for. `utterance` is the number the call gave the caller's words
+    (ivr.calls.state.Utterance).
+    """
     await redis.delete(keys.transcription(call_sid))
     await _arq_client(redis).enqueue_job(
         JOB_NAME,
         call_sid,
         recording_url,
         language,
+        utterance,
         _job_id=_job_id(keys, call_sid, recording_url),
         _queue_name=keys.arq_queue(),
         # Late is still useful (the ticket gets the transcript); older than the call is not.
@@ -102,12 +106,13 @@ async def transcribe_call(
     recording_url: str,
     language: str,
     understanding: Reader | None = None,
+    utterance: int = 0,
 ) -> TranscriptionOutcome:
     """Fetch, transcribe, store the outcome and log the event; never raises for bad audio.
 
-    With `understanding`, a confident reading of the transcript is logged too, so a
-    voicemail or a transcript that arrives after the caller was routed still gives
-    the ticket its topic and emotion.
+    With `understanding`, the transcript is read once and the reading kept with the
+    outcome and in the `speech.transcribed` event, beside the caller's `utterance`
+    number (given when the call sent the recording).
     """
     try:
         data = await fetch_recording(recording_url, settings=settings)
@@ -132,6 +137,18 @@ async def transcribe_call(
         error = f"internal error while transcribing: {type(exc).__name__}: {exc}"
         outcome = TranscriptionOutcome(call_sid=call_sid, status="failed", error=error)
         event_type, data_out = "speech.failed", {"error": error}
+    # The transcript is read here, once: the call keeps this reading (ivr.controller
+    # takes it from the outcome), and a transcript that arrives after the caller was
+    # routed still brings the ticket its topic and emotion, in this event.
+    outcome.reading = _read(understanding, outcome, language)
+    if outcome.reading is not None:
+        data_out["utterance"] = utterance
+        data_out["reading"] = outcome.reading.model_dump(mode="json")
+        data_out["confident"] = (
+            outcome.reading.topic_confidence >= understanding.min_confidence
+            if understanding is not None
+            else False
+        )
     await redis.set(
         keys.transcription(call_sid), outcome.model_dump_json(), ex=settings.call_ttl_seconds
     )
@@ -148,17 +165,6 @@ async def transcribe_call(
             data=data_out,
         )
     ]
-    reading = _read(understanding, outcome, language)
-    if reading is not None:
-        events.append(
-            CallEvent(
-                id=event_id(call_sid, f"transcription|{recording_url}", 1),
-                call_sid=call_sid,
-                at=at,
-                type="nlu.read",
-                data=reading.model_dump(mode="json"),
-            )
-        )
     await EventLog(redis=redis, keys=keys).append(events)
     if outcome.transcript is not None:
         await _report(redis, keys, call_sid, outcome.transcript)
@@ -203,11 +209,11 @@ def _read(
     except Exception:  # understanding never raises on text; a bug must not lose the transcript
         log.exception("reading the transcript of %s failed", outcome.call_sid)
         return None
-    return reading if reading.topic_confidence >= understanding.min_confidence else None
+    return reading
 
 
 async def _transcribe_job(
-    ctx: dict[str, Any], call_sid: str, recording_url: str, language: str
+    ctx: dict[str, Any], call_sid: str, recording_url: str, language: str, utterance: int = 0
 ) -> str:
     bind_call(call_sid)  # each job is a task of its own: its log lines name the call
     outcome = await transcribe_call(
@@ -219,6 +225,7 @@ async def _transcribe_job(
         recording_url=recording_url,
         language=language,
         understanding=ctx.get("understanding"),
+        utterance=utterance,
     )
     return outcome.status
 

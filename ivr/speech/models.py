@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ivr.nlu.models import VoiceCues
+from ivr.nlu.models import Reading, VoiceCues
 
 __all__ = ["Transcript", "TranscriptionOutcome", "VoiceCues"]
 
@@ -33,3 +33,6 @@ class TranscriptionOutcome(BaseModel):
     status: Literal["done", "failed"]
     transcript: Transcript | None = None
     error: str | None = None
+    # The transcript read once, by the worker: the call controller keeps this reading
+    # on the call instead of reading the words again.
+    reading: Reading | None = None

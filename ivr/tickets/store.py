@@ -35,6 +35,7 @@ from ivr.tickets.models import (
     ticket_id,
 )
 from ivr.tickets.projection import apply_event, clean_data
+from ivr.tickets.understood import READING_EVENTS, settle_tickets
 from ivr.tickets.views import (
     CustomerHistory,
     CustomerSummary,
@@ -233,6 +234,8 @@ class TicketStore(AccessRecords, CallbackRecords):
             fresh = {c.id: c for c in callbacks if c.id not in known}
             session.add_all(fresh.values())
         await session.execute(insert(Event), rows)
+        read = [tickets[e.call_sid] for e in new if e.type in READING_EVENTS]
+        await settle_tickets(session, read)  # not from whichever reading came last
         started = {e.call_sid for e in new if e.type == "call.started"}
         await self._touch_customers(session, [tickets[s] for s in sids], started)
         result.callers = {t.caller for t in tickets.values() if t.caller}

@@ -35,11 +35,11 @@ def test_everything_shipped_loads_clean() -> None:
     assert lint(catalog.prompts) == []
     assert {"main", "cards", "survey"} <= set(catalog.names())
     # The other parts' configuration, from their own loaders.
-    from ivr.nlu.catalogue import load_catalogue
+    from ivr.nlu.examples import load_topics
     from ivr.routing.policy import load_policy
 
     load_policy(PROJECT_DIR / "routing" / "policy.yaml")
-    load_catalogue(PROJECT_DIR / "routing")
+    load_topics(PROJECT_DIR / "routing")
 
 
 def test_voices_and_recognition_languages() -> None:

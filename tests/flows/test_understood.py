@@ -52,7 +52,7 @@ def _call(flows: dict[str, Flow], language: str, now: dt.datetime) -> CallState:
     state = CallState(call_sid="CA" + "7" * 32, caller="+8613800000000")
     engine.start(flows, state, now=now)
     digit = "2" if language == "zh-CN" else "1"
-    engine.answer(flows, state, engine.Keys(digit), now=now)
+    engine.answer(flows, state, engine.KeyPresses(digit), now=now)
     assert state.language is Language(language)
     return state
 
@@ -79,7 +79,7 @@ def test_by_day_words_for_another_menu_go_to_their_route(
     flows: dict[str, Flow], language: str
 ) -> None:
     state = _call(flows, language, OPEN)
-    engine.answer(flows, state, engine.Keys("2"), now=OPEN)  # the cards menu
+    engine.answer(flows, state, engine.KeyPresses("2"), now=OPEN)  # the cards menu
     assert (state.flow, state.node) == ("cards", "cards_menu")
     turn = engine.answer(
         flows, state, _words("my mortgage payment went out twice", Topic.LOANS), now=OPEN
@@ -107,7 +107,7 @@ def test_after_hours_unserved_words_are_acknowledged_then_offered(
     assert _gathered(turn) == "offer"
     assert state.topic is Topic.LOANS and state.emotion is Emotion.SAD
     # Pressing 1 books the earliest callback with the topic understood.
-    booked = engine.answer(flows, state, engine.Keys("1"), now=CLOSED)
+    booked = engine.answer(flows, state, engine.KeyPresses("1"), now=CLOSED)
     assert engine.BookCallback(Topic.LOANS) in booked.actions
 
 

@@ -106,7 +106,11 @@ async def test_decision_explains_candidates(make_router: RouterFactory, clock: C
     assert decision.strategy == "skill_first"
     assert [c.agent_id for c in decision.candidates] == ["top", "mid"]
     assert "card_services level 5" in decision.candidates[0].reasons
-    assert decision.reason
+    # Reasons a person reads: the rank in words, never the raw score.
+    best = "ranked 1 of 2 by highest skill level, then longest idle"
+    assert best in decision.candidates[0].reasons
+    assert not any("score" in r for c in decision.candidates for r in c.reasons)
+    assert decision.reason.startswith("first by highest skill level")
 
 
 async def test_a_new_day_starts_every_agent_at_zero(

@@ -11,10 +11,11 @@ import pytest
 import redis.asyncio as aioredis
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.calls.state import CallState
+from ivr.calls.state import CallState, Utterance
 from ivr.errors import InvalidInputError
 from ivr.ids import Emotion, Language, Topic
 from ivr.keys import Keys
+from ivr.nlu.models import Reading
 from ivr.prompts.lint import forbidden_phrases
 from ivr.simulator.agent_console import ring_console
 from ivr.simulator.carrier_requests import CarrierRequests, sign
@@ -57,6 +58,19 @@ def ticket(ident: str, *, topic: str, status: str, at: float) -> TicketView:
     )
 
 
+def _heard(text: str) -> Utterance:
+    """One utterance of a caller as the call controller keeps it."""
+    reading = Reading(
+        text=text,
+        language="zh-CN",
+        topic=Topic.FRAUD_DISPUTE,
+        topic_confidence=0.913,
+        emotion=Emotion.ANGRY,
+        emotion_intensity=0.8,
+    )
+    return Utterance(number=1, text=text, source="carrier", reading=reading)
+
+
 def test_the_pop_redacts_what_the_caller_said_and_explains_the_history() -> None:
     now = time.time()
     state = CallState(
@@ -67,7 +81,7 @@ def test_the_pop_redacts_what_the_caller_said_and_explains_the_history() -> None
         topic_confidence=0.913,
         emotion=Emotion.ANGRY,
         emotion_intensity=0.8,
-        utterances=["我的卡号是4111 1111 1111 1111，被盗刷了"],
+        heard=[_heard("我的卡号是4111 1111 1111 1111，被盗刷了")],
         path=["main/language", "main/main_menu"],
         started_at=now - 40,
     )

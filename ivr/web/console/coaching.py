@@ -17,7 +17,7 @@ from ivr.ids import Language, Topic
 COACHING_FILE = Path(__file__).with_name("coaching.yaml")
 
 
-class Step(BaseModel):
+class CalmingStep(BaseModel):
     """One calming step the agent ticks."""
 
     id: str
@@ -34,7 +34,7 @@ class Phrasing(BaseModel):
 class Coaching(BaseModel):
     """The manual's coaching in one language."""
 
-    calming: list[Step]
+    calming: list[CalmingStep]
     service_language: list[Phrasing]
     urgent: dict[Topic, list[str]]
 

@@ -135,7 +135,7 @@ def screen_pop(
         emotion=state.emotion.value,
         emotion_intensity=round(state.emotion_intensity, 2),
         cues=cues,
-        transcript=[redact(u) for u in state.utterances],
+        transcript=[redact(u.text) for u in state.heard],
         menu_path=list(state.path),
         waiting_since=state.started_at or state.queue_entered_at or routed_at,
         routed_at=routed_at,

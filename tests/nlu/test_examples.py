@@ -10,14 +10,14 @@ import pytest
 from ivr.config import PROJECT_DIR
 from ivr.errors import ConfigError
 from ivr.ids import Emotion, Language, Topic
-from ivr.nlu.catalogue import EMOTIONS_FILE, TOPICS_FILE, load_catalogue, load_emotion_examples
+from ivr.nlu.examples import EMOTIONS_FILE, TOPICS_FILE, load_emotion_examples, load_topics
 from ivr.nlu.text import fold
 
 TRADITIONAL_ONLY = re.compile("[錢卡帳號碼轉戶補掛遺盜詐騙貸還額費處話務關開錯單難過擔]")
 
 
 def test_shipped_topics_cover_the_contract_with_40_examples_per_language() -> None:
-    catalogue = load_catalogue(PROJECT_DIR / "routing")
+    catalogue = load_topics(PROJECT_DIR / "routing")
     assert set(catalogue.topics) == set(Topic)
     for topic, definition in catalogue.topics.items():
         for language in Language:
@@ -31,7 +31,7 @@ def test_shipped_topics_cover_the_contract_with_40_examples_per_language() -> No
 
 
 def test_no_example_is_shared_by_two_topics() -> None:
-    catalogue = load_catalogue(PROJECT_DIR / "routing")
+    catalogue = load_topics(PROJECT_DIR / "routing")
     seen: dict[str, Topic] = {}
     for topic, definition in catalogue.topics.items():
         for examples in definition.examples.values():
@@ -47,15 +47,15 @@ def _write(directory: Path, text: str) -> Path:
 def test_unknown_topic_is_named(tmp_path: Path) -> None:
     _write(tmp_path, "topics:\n  pizza:\n    examples:\n      en-US: [hi]\n")
     with pytest.raises(ConfigError, match=r"topics\.yaml: topics\.pizza"):
-        load_catalogue(tmp_path)
+        load_topics(tmp_path)
 
 
 def test_broken_yaml_and_missing_file_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"topics\.yaml"):
-        load_catalogue(tmp_path)
+        load_topics(tmp_path)
     _write(tmp_path, "topics: [unclosed\n")
     with pytest.raises(ConfigError, match=r"topics\.yaml"):
-        load_catalogue(tmp_path)
+        load_topics(tmp_path)
 
 
 def test_topic_without_examples_is_rejected(tmp_path: Path) -> None:
@@ -64,19 +64,19 @@ def test_topic_without_examples_is_rejected(tmp_path: Path) -> None:
         "topics:\n  loans:\n    examples:\n      en-US: [mortgage]\n  general:\n    keywords: {}\n",
     )
     with pytest.raises(ConfigError, match="without examples: general"):
-        load_catalogue(tmp_path)
+        load_topics(tmp_path)
 
 
 def test_examples_hash_follows_the_examples(tmp_path: Path) -> None:
     body = "topics:\n  loans:\n    examples:\n      en-US: [mortgage]\n  general:\n"
-    first = load_catalogue(_write(tmp_path, body + "    examples:\n      en-US: [hello]\n"))
-    same = load_catalogue(_write(tmp_path, body + "    examples:\n      en-US: [hello]\n"))
-    other = load_catalogue(_write(tmp_path, body + "    examples:\n      en-US: [hello, hi]\n"))
+    first = load_topics(_write(tmp_path, body + "    examples:\n      en-US: [hello]\n"))
+    same = load_topics(_write(tmp_path, body + "    examples:\n      en-US: [hello]\n"))
+    other = load_topics(_write(tmp_path, body + "    examples:\n      en-US: [hello, hi]\n"))
     assert first.examples_hash() == same.examples_hash() != other.examples_hash()
 
 
 def test_phrases_per_language_for_the_recognition_vocabulary() -> None:
-    catalogue = load_catalogue(PROJECT_DIR / "routing")
+    catalogue = load_topics(PROJECT_DIR / "routing")
     english = catalogue.phrases(Language.EN_US)
     chinese = catalogue.phrases(Language.ZH_CN)
     assert "lost my card" in english and "I lost my card" in english

@@ -1,4 +1,8 @@
-"""`routing/topics.yaml` (topics: keyword rules and examples) and `routing/emotions.yaml`."""
+"""The examples understanding learns from: `routing/topics.yaml` and `routing/emotions.yaml`.
+
+Topics come with keyword rules and examples. (Not to be confused with
+`ivr.flows.catalog`, the flows and prompts in force.)
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ class TopicDefinition(BaseModel):
     examples: dict[Language, list[str]] = Field(default_factory=dict)
 
 
-class TopicCatalogue(BaseModel):
+class TopicDefinitions(BaseModel):
     """Every topic of `topics.yaml`, keyed by its contract id."""
 
     topics: dict[Topic, TopicDefinition]
@@ -72,10 +76,10 @@ class TopicCatalogue(BaseModel):
         return sorted(rules, key=lambda rule: (-len(rule[0]), rule[0], rule[1].value))
 
 
-def load_catalogue(routing_dir: Path) -> TopicCatalogue:
+def load_topics(routing_dir: Path) -> TopicDefinitions:
     """Parse and check `routing_dir/topics.yaml`; ConfigError names the file and the fault."""
     path = routing_dir / TOPICS_FILE
-    catalogue = _parsed(path, TopicCatalogue)
+    catalogue = _parsed(path, TopicDefinitions)
     empty = [t.value for t, d in catalogue.topics.items() if not any(d.examples.values())]
     if empty:
         raise ConfigError(f"{path}: topics without examples: {', '.join(empty)}")

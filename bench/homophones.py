@@ -25,7 +25,7 @@ from pypinyin import lazy_pinyin
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ivr.nlu.catalogue import load_catalogue  # noqa: E402
+from ivr.nlu.examples import load_topics  # noqa: E402
 from ivr.nlu.learner import TextClassifier  # noqa: E402
 
 RATES = (0.1, 0.2, 0.3)
@@ -37,7 +37,7 @@ def _is_cjk(char: str) -> bool:
 
 def main() -> None:
     """Train both learners, score every set, print accuracies and the ratio."""
-    texts, labels = load_catalogue(ROOT / "routing").training_set()
+    texts, labels = load_topics(ROOT / "routing").training_set()
     with (ROOT / "tests" / "data" / "nlu_dev.csv").open(encoding="utf-8", newline="") as rows:
         dev = list(csv.DictReader(rows))
     seen = sorted({c for t in texts + [r["text"] for r in dev] for c in t if _is_cjk(c)})

@@ -46,8 +46,9 @@ missing_packages() {
     for cmd in "${!PACKAGE_OF[@]}"; do
         command -v "$cmd" >/dev/null 2>&1 || echo "${PACKAGE_OF[$cmd]}"
     done
-    # A Chinese font, so the pages' 中文 shows in Chromium (tests, screenshots).
-    if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+    # A Chinese font, so the pages' 中文 shows in Chromium (tests, screenshots). On a fresh
+    # machine fontconfig comes with chromium in this same run, so no fc-list means no font yet.
+    if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
         echo fonts-wqy-microhei
     fi
     if ! command -v "$PYTHON" >/dev/null 2>&1; then

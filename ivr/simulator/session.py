@@ -37,9 +37,7 @@ from ivr.simulator.script import (
     Press,
     Speak,
 )
-
-# Simulated time is reported to the service in steps of at least this (not every <Say>).
-CLOCK_STEP_SECONDS = 5.0
+from ivr.simulator.service_clock import ServiceClock
 
 
 class CallSession:
@@ -60,8 +58,7 @@ class CallSession:
         self._recordings = recordings
         self._observer = observer
         self._clock = 0.0
-        self._skipped = 0.0  # simulated seconds the service's clock has not yet been moved by
-        self._clock_url = setup.clock_url
+        self._service_clock = ServiceClock(url=setup.clock_url, requests=webhooks)
         self._verbs = 0
         self._answered = False
         self._status = "ringing"
@@ -95,26 +92,10 @@ class CallSession:
         if self._setup.realtime and seconds > 0:
             await asyncio.sleep(seconds)
         elif seconds > 0:
-            self._skipped += seconds
+            self._service_clock.skip(seconds)
         if self._clock > self._setup.limits.max_call_seconds:
             self.note(f"the call reached {self._setup.limits.max_call_seconds:g}s; Twilio ends it")
             raise CallEnded("limit")
-
-    async def _move_service_clock(self) -> None:
-        """Tell the service how much simulated time passed since we last did, so its
-        wrap-ups and waits keep our time; a service that keeps real time answers 404,
-        and is not asked again."""
-        if not self._clock_url or self._skipped < CLOCK_STEP_SECONDS:
-            return
-        moved = await self._webhooks.send(
-            purpose="clock",
-            url=self._clock_url,
-            method="POST",
-            params={"advance": f"{self._skipped:.3f}"},
-        )
-        if moved.error:  # it keeps real time (a 404), or is unreachable: no more asking
-            self._clock_url = ""
-        self._skipped = 0.0
 
     def _base_params(self) -> dict[str, str]:
         s = self._setup
@@ -139,7 +120,7 @@ class CallSession:
         if len(self.record.requests) >= self._setup.limits.max_requests:
             self.note(f"{self._setup.limits.max_requests} requests made; the simulator hangs up")
             raise CallEnded("limit")
-        await self._move_service_clock()
+        await self._service_clock.catch_up()
         exchange = await self._webhooks.send(
             purpose=purpose, url=url, method=method, params={**self._base_params(), **extra}
         )

@@ -39,11 +39,10 @@ from ivr.tickets.understood import READING_EVENTS, settle_tickets
 from ivr.tickets.views import (
     CustomerHistory,
     CustomerSummary,
-    EventView,
     TicketFilter,
     TicketPatch,
     TicketView,
-    utterances_of,
+    ticket_view,
 )
 
 COMPLAINT_TOPICS = frozenset({"complaint"})
@@ -57,44 +56,6 @@ class PersistResult:
     stored: int = 0
     duplicates: int = 0
     callers: set[str] = field(default_factory=set)
-
-
-def ticket_view(t: Ticket, call: Call | None = None, events: Sequence[Event] = ()) -> TicketView:
-    """The API's view of a ticket row."""
-    transcripts = list(t.transcripts or [])
-    return TicketView(
-        id=t.id,
-        call_sid=t.call_sid,
-        caller=t.caller,
-        language=t.language,
-        topic=t.topic,
-        topic_confidence=t.topic_confidence,
-        emotion=t.emotion,
-        emotion_intensity=t.emotion_intensity,
-        cues=list(t.cues or []),
-        transcript="\n".join(str(e.get("text", "")) for e in transcripts),
-        transcripts=transcripts,
-        utterances=utterances_of(transcripts),
-        menu_path=[str(s.get("node")) for s in (t.menu_path or [])],
-        routing=t.routing,
-        routing_explanation=t.routing_explanation,
-        status=t.status,
-        agent_id=t.agent_id,
-        queue=t.queue,
-        queue_seconds=t.queue_seconds,
-        handle_seconds=t.handle_seconds,
-        outcome=t.outcome,
-        csat=t.csat,
-        notes=t.notes,
-        disposition=t.disposition,
-        callback_at=t.callback_at,
-        created_at=t.created_at,
-        updated_at=t.updated_at,
-        started_at=call.started_at if call else None,
-        answered_at=call.answered_at if call else None,
-        ended_at=call.ended_at if call else None,
-        events=[EventView(id=e.id, at=e.at, type=e.type, data=e.data) for e in events],
-    )
 
 
 def _new_ticket(call_sid: str, at: float) -> Ticket:

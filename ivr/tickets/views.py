@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ivr.tickets.models import TicketStatus
+from ivr.tickets.models import Call, Event, Ticket, TicketStatus
 
 
 class EventView(BaseModel):
@@ -214,3 +215,41 @@ class CustomerSummary(BaseModel):
     last_agent_id: str | None = None
     repeat_caller: bool = Field(default=False, description="another call within 24 h")
     calls_last_24h: int = 0
+
+
+def ticket_view(t: Ticket, call: Call | None = None, events: Sequence[Event] = ()) -> TicketView:
+    """The API's view of a ticket row."""
+    transcripts = list(t.transcripts or [])
+    return TicketView(
+        id=t.id,
+        call_sid=t.call_sid,
+        caller=t.caller,
+        language=t.language,
+        topic=t.topic,
+        topic_confidence=t.topic_confidence,
+        emotion=t.emotion,
+        emotion_intensity=t.emotion_intensity,
+        cues=list(t.cues or []),
+        transcript="\n".join(str(e.get("text", "")) for e in transcripts),
+        transcripts=transcripts,
+        utterances=utterances_of(transcripts),
+        menu_path=[str(s.get("node")) for s in (t.menu_path or [])],
+        routing=t.routing,
+        routing_explanation=t.routing_explanation,
+        status=t.status,
+        agent_id=t.agent_id,
+        queue=t.queue,
+        queue_seconds=t.queue_seconds,
+        handle_seconds=t.handle_seconds,
+        outcome=t.outcome,
+        csat=t.csat,
+        notes=t.notes,
+        disposition=t.disposition,
+        callback_at=t.callback_at,
+        created_at=t.created_at,
+        updated_at=t.updated_at,
+        started_at=call.started_at if call else None,
+        answered_at=call.answered_at if call else None,
+        ended_at=call.ended_at if call else None,
+        events=[EventView(id=e.id, at=e.at, type=e.type, data=e.data) for e in events],
+    )

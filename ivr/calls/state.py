@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ivr.ids import Emotion, Language, Topic, is_upset
-from ivr.nlu.models import Reading, VoiceCues
+from ivr.nlu.models import EmotionCue, Reading, VoiceCues
 
 # Where an utterance's words came from: speech at a menu (the carrier's recogniser),
 # the carrier's recogniser standing in for a recording, or our own transcript of one.
@@ -55,6 +55,9 @@ class Utterance(BaseModel):
     node: str | None = None
     reading: Reading
     voice: VoiceCues | None = None  # how the caller sounded (our own recordings only)
+
+
+RECENT_UTTERANCES = 3  # whose cues the emotion before routing, and the screen pop, take
 
 
 class CallState(BaseModel):
@@ -112,3 +115,20 @@ class CallState(BaseModel):
     def upset(self) -> bool:
         """Whether prompts should take their calming variant."""
         return is_upset(self.emotion, self.emotion_intensity)
+
+    def recent_cues(self) -> list[EmotionCue]:
+        """The word and voice cues of the caller's latest utterances, each once at its strongest.
+
+        Saying "block it" three times does not triple its weight; two different angry
+        words ("气死", "乱扣") stay two cues. Behaviour cues are left out: how the
+        caller behaved then is not how they behave now.
+        """
+        strongest: dict[tuple[str, str, str, str], EmotionCue] = {}
+        for utterance in self.heard[-RECENT_UTTERANCES:]:
+            for cue in utterance.reading.cues:
+                if cue.source == "behaviour":
+                    continue
+                key = (cue.source, cue.name, cue.emotion.value, cue.detail)
+                if key not in strongest or cue.weight > strongest[key].weight:
+                    strongest[key] = cue
+        return list(strongest.values())

@@ -16,9 +16,7 @@ from ivr.calls.state import CallState, Utterance, UtteranceSource
 from ivr.controller.ports import UnderstandingPort
 from ivr.controller.webhook import Webhook
 from ivr.nlu.emotion import behaviour_cues, fuse
-from ivr.nlu.models import Behaviour, EmotionCue, Reading, VoiceCues
-
-RECENT_UTTERANCES = 3  # whose cues the emotion before routing is fused from
+from ivr.nlu.models import Behaviour, Reading, VoiceCues
 
 
 class Listener:
@@ -80,21 +78,10 @@ class Listener:
         return utterance
 
     def settle_emotion(self, webhook: Webhook) -> None:
-        """The caller's emotion before routing: their latest readings' cues and their behaviour.
-
-        A cue found in several utterances counts once, at its strongest, so saying
-        "block it" three times does not triple its weight.
-        """
+        """The caller's emotion before routing: their latest readings' cues
+        (`CallState.recent_cues`) and their behaviour so far."""
         state = webhook.state
-        strongest: dict[tuple[str, str, str], EmotionCue] = {}
-        for utterance in state.heard[-RECENT_UTTERANCES:]:
-            for cue in utterance.reading.cues:
-                if cue.source == "behaviour":
-                    continue  # behaviour then is not behaviour now: counted afresh below
-                key = (cue.source, cue.name, cue.emotion.value)
-                if key not in strongest or cue.weight > strongest[key].weight:
-                    strongest[key] = cue
-        feeling = fuse([*strongest.values(), *behaviour_cues(behaviour(state, now=webhook.now))])
+        feeling = fuse([*state.recent_cues(), *behaviour_cues(behaviour(state, now=webhook.now))])
         state.emotion, state.emotion_intensity = feeling.emotion, feeling.intensity
         webhook.speaker.calm = state.upset
 

@@ -96,7 +96,8 @@ EXPECTED = {
     ("GET", "/api/reports/audit"): (200, 403, 403),
     ("GET", "/api/callbacks"): (200, 200, 200),
     ("POST", "/api/callbacks/cb1/complete"): (404, 404, 404),
-    ("GET", "/api/customers/+14155550100"): (200, 200, 200),
+    # an agent sees only customers they have served; others are unknown to them
+    ("GET", "/api/customers/+14155550100"): (200, 200, 404),
 }
 
 

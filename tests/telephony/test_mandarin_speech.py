@@ -37,8 +37,10 @@ async def _with_reading(service: Service, record: Any, **expect: Any) -> dict[st
     """The ticket once the worker's transcript and reading have joined it."""
     ticket = await ticket_of(service, record, **expect)
     for _ in range(600):  # a generous bound: a loaded machine transcribes slowly
-        kinds = {e["type"] for e in ticket["events"]}
-        if {"speech.transcribed", "nlu.read"} <= kinds:
+        # The worker reads the words it transcribed and puts the reading in the same event.
+        if any(
+            e["type"] == "speech.transcribed" and e["data"].get("reading") for e in ticket["events"]
+        ):
             return ticket
         await asyncio.sleep(0.2)
         ticket = await ticket_of(service, record, **expect)

@@ -1,8 +1,9 @@
 """The screen pop: who is calling, what they want, how they feel, and why the call came to me.
 
 Built the moment routing puts a call through to an agent (the `agent.dialed`
-event), from the call's live state in Redis, the call's earlier events in the
-stream (cues, routing's reason) and the caller's history in the ticket store.
+event), from the call's live state in Redis (what the caller said, the cues of
+their latest utterances), the call's earlier events in the stream (routing's
+reason) and the caller's history in the ticket store.
 Everything a caller said is redacted before it leaves the service.
 """
 
@@ -68,15 +69,12 @@ class Pop(BaseModel):
     urgent: bool = Field(description="lost card or fraud: the bank's urgent steps first")
 
 
-def _cues_and_reason(events: Iterable[CallEvent]) -> tuple[list[Any], str]:
-    cues: list[Any] = []
+def _reason(events: Iterable[CallEvent]) -> str:
     reason = ""
     for event in events:
-        if event.type == "nlu.read":
-            cues = list(event.data.get("cues") or [])
-        elif event.type == "routing.decided":
+        if event.type == "routing.decided":
             reason = str(event.data.get("reason") or "")
-    return redact_data(cues), redact(reason)
+    return redact(reason)
 
 
 def history_of(
@@ -123,7 +121,8 @@ def screen_pop(
     history: History,
 ) -> Pop:
     """The pop for `state`, routed at `routed_at`, given the call's earlier events."""
-    cues, reason = _cues_and_reason(events)
+    reason = _reason(events)
+    cues = redact_data([cue.model_dump(mode="json") for cue in state.recent_cues()])
     upset = state.emotion != Emotion.NEUTRAL and state.emotion_intensity >= UPSET_INTENSITY
     return Pop(
         call_sid=state.call_sid,

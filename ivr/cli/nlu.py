@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -28,11 +29,22 @@ class Target(StrEnum):
 
 
 def _understanding() -> Understanding:
+    """The shipped model from IVR_CONFIG_DIR's routing/, cached in IVR_DATA_DIR."""
     from ivr.nlu.understanding import Understanding
 
-    """The shipped model from IVR_CONFIG_DIR's routing/, cached in IVR_DATA_DIR."""
     settings = Settings()
     return Understanding.load(settings.routing_dir, cache_dir=settings.data_dir / "nlu")
+
+
+def _stages() -> Callable[[str], None]:
+    """Prints each stage of a long evaluation on stderr with the seconds since the start,
+    so someone training on BANKING77 sees it move (stdout stays the report)."""
+    started = time.perf_counter()
+
+    def say(stage: str) -> None:
+        typer.echo(f"eval {time.perf_counter() - started:6.1f} s  {stage}", err=True)
+
+    return say
 
 
 def _fail(exc: IvrError) -> typer.Exit:
@@ -102,22 +114,31 @@ def _evaluate(*, test: Path, train: Path | None, target: Target) -> EvaluationRe
     from ivr.nlu.evaluation import csv_has_column, evaluate, read_labelled_csv
     from ivr.nlu.learner import TextClassifier
 
+    say = _stages()
+    say(f"reading {test}")
     # A dev set labelled with both may carry the emotion in its own column.
     emotion_column = target is Target.EMOTION and csv_has_column(test, "emotion")
     rows = read_labelled_csv(test, label="emotion" if emotion_column else "category")
     if train is not None:
+        say(f"reading {train}")
         training = read_labelled_csv(train)
         started = time.perf_counter()
         classifier = TextClassifier().fit(
-            [r.text for r in training], [r.category for r in training], calibrate=False
+            [r.text for r in training],
+            [r.category for r in training],
+            calibrate=False,
+            progress=say,
         )
         seconds = time.perf_counter() - started
+        say(f"predicting {len(rows)} test rows")
         report = evaluate(lambda t: classifier.ranked(t)[0][0], rows, train_seconds=seconds)
         report.model = classifier.describe()
         return report
+    say("loading the shipped model (trained and cached on first use)")
     started = time.perf_counter()
     understanding = _understanding()
     seconds = time.perf_counter() - started
+    say(f"predicting {len(rows)} test rows")
     if target is Target.EMOTION:
         return evaluate(lambda t: understanding.emotion(t).emotion.value, rows)
     return evaluate(lambda t: understanding.topic(t).topic.value, rows, train_seconds=seconds)

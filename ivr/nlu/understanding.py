@@ -219,9 +219,12 @@ def _trained(
     classifier = _read_cache(cache_dir / key) if cache_dir is not None else None
     if classifier is None:
         texts, labels = examples()
+        log.info("training %s (first start; cached afterwards)", key)
         # Asking the sentence encoder measured no gain on either hotline set (its head was
         # not kept, topics or emotions) and doubles the first start: it stays out here.
-        classifier = TextClassifier(encoder=False).fit(texts, labels)
+        classifier = TextClassifier(encoder=False).fit(
+            texts, labels, progress=lambda stage: log.info("training %s: %s", key, stage)
+        )
         if cache_dir is not None:
             _write_cache(cache_dir / key, classifier)
     return classifier

@@ -102,6 +102,18 @@ def test_eval_trains_the_generic_learner(env: dict[str, str], tmp_path: Path) ->
     assert "training time: " in result.stdout
     assert "model: word and character n-grams\n" in result.stdout  # too few to try more
     assert result.stdout.strip().splitlines()[-1] == "accuracy: 1.0000"
+    # Each stage of the training is told on stderr as it starts, with the time so far;
+    # stdout stays the report alone.
+    stages = [line.split(" s  ", 1)[1] for line in result.stderr.splitlines()]
+    assert stages == [
+        f"reading {test}",
+        f"reading {train}",
+        "reading 12 examples of 2 labels",
+        "training the classifier on every example",
+        "predicting 2 test rows",
+    ]
+    assert all(re.match(r"eval +\d+\.\d s  ", line) for line in result.stderr.splitlines())
+    assert "eval " not in result.stdout
 
 
 def test_eval_malformed_csv_names_the_line(env: dict[str, str], tmp_path: Path) -> None:

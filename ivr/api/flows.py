@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
+import redis.asyncio as aioredis
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -23,6 +24,7 @@ from ivr.flows.catalog import FlowCatalog
 from ivr.flows.graph import DrawingError, render_svg
 from ivr.flows.problems import FlowConfigError, FlowError
 from ivr.flows.publishing import publish_flow
+from ivr.keys import Keys
 
 router = APIRouter(prefix="/api/flows", tags=["flows"])
 
@@ -132,6 +134,16 @@ async def list_flows(
     ]
 
 
+async def _live_text(catalog: FlowCatalog, redis: aioredis.Redis, keys: Keys, name: str) -> str:
+    """The YAML of flow `name` as in use now (another process may have published); 404
+    for a flow that does not exist."""
+    await catalog.reload_if_stale(redis, keys)
+    try:
+        return catalog.text(name)
+    except (NotFoundError, OSError):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown flow: {name!r}") from None
+
+
 @router.get(
     "/{name}",
     response_class=Response,
@@ -141,11 +153,7 @@ async def get_flow(
     name: str, _: AdminOrSupervisorDep, catalog: FlowCatalogDep, redis: RedisDep, keys: KeysDep
 ) -> Response:
     """One flow's YAML as in use; its version is the ETag (send it back as If-Match)."""
-    await catalog.reload_if_stale(redis, keys)
-    try:
-        text = catalog.text(name)
-    except (NotFoundError, OSError):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown flow: {name!r}") from None
+    text = await _live_text(catalog, redis, keys, name)
     version = catalog.live_versions.get(name, 0)
     return Response(content=text, media_type=YAML_TYPE, headers={"ETag": f'"{version}"'})
 
@@ -246,12 +254,7 @@ async def draw_flow(
     name: str, _: AdminOrSupervisorDep, catalog: FlowCatalogDep, redis: RedisDep, keys: KeysDep
 ) -> Response:
     """The live flow drawn as SVG (the same drawing as `ivr flows graph`)."""
-    await catalog.reload_if_stale(redis, keys)
-    try:
-        text = catalog.text(name)
-    except (NotFoundError, OSError):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown flow: {name!r}") from None
-    return await _drawing(catalog, name, text)
+    return await _drawing(catalog, name, await _live_text(catalog, redis, keys, name))
 
 
 async def _drawing(catalog: FlowCatalog, name: str, text: str) -> Response:

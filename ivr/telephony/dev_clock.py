@@ -52,7 +52,11 @@ async def advance_clock(request: Request) -> ClockReading:
     except ValueError:
         seconds = math.nan
     if not 0 <= seconds <= MAX_ADVANCE_SECONDS:
-        raise HTTPException(422, f"advance must be seconds from 0 to {MAX_ADVANCE_SECONDS:g}")
+        # A 422 has the API's one shape: a list of problems, each with its place.
+        problem = f"advance must be seconds from 0 to {MAX_ADVANCE_SECONDS:g}"
+        raise HTTPException(
+            422, [{"loc": ["body", "advance"], "msg": problem, "type": "value_error"}]
+        )
     offset = await clock.advance(seconds)
     # Wrap-ups that ended in the skipped time end now, and waiting callers are served.
     await request.app.state.router.tick()

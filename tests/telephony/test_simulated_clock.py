@@ -3,9 +3,11 @@ out a real 30-second wrap-up; a service with a public URL keeps real time."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from ivr.config import Settings
+from ivr.simulator.carrier_requests import sign
 from ivr.simulator.script import Press
 from tests.telephony.conftest import Service
 from tests.telephony.test_calls import ticket_of
@@ -55,3 +57,22 @@ async def test_a_service_with_a_public_url_keeps_real_time(
     assert service.app.state.clock.offset == 0.0
     assert not Settings(public_url="https://hotline.example.com").clock_movable
     assert Settings(public_url="").clock_movable
+
+
+@pytest.mark.parametrize("advance", ["-5", "soon", "1e9"])
+async def test_a_clock_moved_by_nonsense_is_refused_with_the_apis_422_shape(
+    service: Service, settings: Settings, advance: str
+) -> None:
+    url = settings.public_url.rstrip("/") + "/dev/clock"
+    form = {"advance": advance}
+    before = service.app.state.clock.offset
+    async with httpx.AsyncClient(transport=service.transport, base_url=url) as client:
+        signed = {"X-Twilio-Signature": sign(settings.twilio_auth_token, url, form)}
+        refused = await client.post(url, data=form, headers=signed)
+        unsigned = await client.post(url, data=form)
+    assert refused.status_code == 422
+    [problem] = refused.json()["detail"]
+    assert problem["loc"] == ["body", "advance"] and problem["type"] == "value_error"
+    assert "seconds from 0 to" in problem["msg"]
+    assert unsigned.status_code == 403
+    assert service.app.state.clock.offset == before

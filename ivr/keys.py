@@ -63,6 +63,10 @@ class Keys:
         """The outcome of transcribing one call's recording."""
         return f"{self.prefix}transcription:{call_sid}"
 
+    def speech_check(self, call_sid: str) -> str:
+        """Whether one call's newest recording holds speech (SpeechCheck), before its words."""
+        return f"{self.prefix}speech:check:{call_sid}"
+
     def arq_queue(self) -> str:
         """The arq job queue for transcription."""
         return f"{self.prefix}arq:queue"

@@ -18,6 +18,8 @@ EVENT_TYPES: dict[str, str] = {
     "speech.recorded": "node, recording_url, duration",
     "speech.transcribed": "text, confidence, engine, real_time_factor, cues",
     "speech.failed": "error",
+    # our worker found no speech in a recording (no words are made up for it)
+    "speech.silent": "recording_url, duration, speech_seconds, level_dbfs, utterance",
     "nlu.read": "text, topic, topic_confidence, runner_up, emotion, emotion_intensity, cues",
     "routing.decided": "the RoutingDecision, explained",
     "queue.joined": "queue, position, priority",
@@ -27,7 +29,8 @@ EVENT_TYPES: dict[str, str] = {
     "callback.requested": "number, language, topic, emotion, due_at, agent_id, callback_id",
     # the caller's number already had a callback pending: this call joined it (no new row)
     "callback.joined": "number, language, topic, emotion, due_at, agent_id, callback_id",
-    "voicemail.left": "recording_url, duration",
+    # checked: the recording was heard to hold speech (False: kept before it could be)
+    "voicemail.left": "recording_url, duration, checked",
     "survey.answered": "csat",
     "self_service.completed": "node",
     "call.ended": "status, duration",

@@ -190,7 +190,11 @@ def split_long(segment: AudioSegment, *, max_ms: int = CHUNK_MAX_MS) -> tuple[Au
 def prepare(data: bytes, *, max_seconds: float) -> PreparedAudio:
     """Decode, convert, normalise loudness, trim silence and split; AudioError when unusable."""
     source = decode(data, max_seconds=max_seconds)
-    audio = to_recogniser_format(source)
+    return prepare_speech(to_recogniser_format(source), source_seconds=len(source) / 1000.0)
+
+
+def prepare_speech(audio: AudioSegment, *, source_seconds: float) -> PreparedAudio:
+    """Recogniser-format audio (`to_recogniser_format`) normalised, trimmed and split."""
     if audio.max_dBFS < SILENCE_ONLY_DBFS:
         raise AudioError("the recording is silence only: the caller said nothing")
     spans = _speech_spans(audio, min_silence_ms=300)
@@ -206,6 +210,6 @@ def prepare(data: bytes, *, max_seconds: float) -> PreparedAudio:
     return PreparedAudio(
         audio=speech,
         chunks=split_long(speech),
-        source_seconds=len(source) / 1000.0,
+        source_seconds=source_seconds,
         gain_db=gain,
     )

@@ -1,11 +1,13 @@
 """The transcription job queue (arq over Redis).
 
 The flow engine submits a call's recording from the Record webhook and polls
-`transcription_outcome` while the caller hears "one moment". A worker (one
-inside `ivr serve`, more with `ivr worker`) fetches, prepares, transcribes
-and measures the recording, stores the outcome under keys.transcription()
-and appends a call event, so the ticket gets the transcript even when it
-arrives after the deadline and the caller was already routed.
+`transcription_outcome` (or, for a message, `speech_check`) while the caller
+hears "one moment". A worker (one inside `ivr serve`, more with `ivr worker`)
+runs `ivr.speech.transcription.transcribe_call`: it fetches the recording,
+checks it for speech, transcribes and measures it, stores the outcome under
+keys.transcription() and appends a call event, so the ticket gets the
+transcript even when it arrives after the deadline and the caller was already
+routed.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import time
-from typing import Any, Protocol
+from typing import Any
 
 import redis.asyncio as aioredis
 from arq import func
@@ -23,15 +24,24 @@ from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Worker
 
 from ivr.config import Settings
-from ivr.errors import AudioError, IvrError
-from ivr.events import CallEvent, EventLog, event_id
+from ivr.errors import AudioError
 from ivr.keys import Keys
 from ivr.logs import bind_call
-from ivr.nlu.models import Reading
-from ivr.speech.fetch import fetch_recording
-from ivr.speech.models import Transcript, TranscriptionOutcome, VoiceCues
+from ivr.speech.models import TranscriptionOutcome
 from ivr.speech.recognize import Transcriber
-from ivr.speech.workload import read_workload, record_job
+from ivr.speech.transcription import Reader, speech_check, transcribe_call
+
+__all__ = [
+    "InProcessWorker",
+    "Reader",
+    "build_worker",
+    "in_process_worker",
+    "run_worker",
+    "speech_check",
+    "submit_transcription",
+    "transcribe_call",
+    "transcription_outcome",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +82,7 @@ async def submit_transcription(
     the caller waits for. `utterance` is the number the call gave the caller's words
     (ivr.calls.state.Utterance).
     """
-    await redis.delete(keys.transcription(call_sid))
+    await redis.delete(keys.transcription(call_sid), keys.speech_check(call_sid))
     await _arq_client(redis).enqueue_job(
         JOB_NAME,
         call_sid,
@@ -94,122 +104,6 @@ async def transcription_outcome(
     if raw is None:
         return None
     return TranscriptionOutcome.model_validate_json(raw)
-
-
-async def transcribe_call(
-    *,
-    redis: aioredis.Redis,
-    keys: Keys,
-    settings: Settings,
-    transcriber: Transcriber,
-    call_sid: str,
-    recording_url: str,
-    language: str,
-    understanding: Reader | None = None,
-    utterance: int = 0,
-) -> TranscriptionOutcome:
-    """Fetch, transcribe, store the outcome and log the event; never raises for bad audio.
-
-    With `understanding`, the transcript is read once and the reading kept with the
-    outcome and in the `speech.transcribed` event, beside the caller's `utterance`
-    number (given when the call sent the recording).
-    """
-    try:
-        data = await fetch_recording(recording_url, settings=settings)
-        # Decoding is CPU work: off the event loop, so webhooks in `ivr serve` stay quick.
-        transcript = await asyncio.to_thread(transcriber.transcribe, data, language=language)
-        outcome = TranscriptionOutcome(call_sid=call_sid, status="done", transcript=transcript)
-        event_type = "speech.transcribed"
-        data_out: dict[str, Any] = {
-            "text": transcript.text,
-            "confidence": transcript.confidence,
-            "engine": transcript.engine,
-            "real_time_factor": transcript.real_time_factor,
-            "duration": transcript.duration_seconds,
-            "cues": transcript.cues.model_dump() if transcript.cues else None,
-        }
-    except IvrError as exc:
-        log.warning("transcription of %s failed: %s", call_sid, exc)
-        outcome = TranscriptionOutcome(call_sid=call_sid, status="failed", error=str(exc))
-        event_type, data_out = "speech.failed", {"error": str(exc)}
-    except Exception as exc:  # a bug must still end the wait with an outcome
-        log.exception("transcription of %s crashed", call_sid)
-        error = f"internal error while transcribing: {type(exc).__name__}: {exc}"
-        outcome = TranscriptionOutcome(call_sid=call_sid, status="failed", error=error)
-        event_type, data_out = "speech.failed", {"error": error}
-    # The transcript is read here, once: the call keeps this reading (ivr.controller
-    # takes it from the outcome), and a transcript that arrives after the caller was
-    # routed still brings the ticket its topic and emotion, in this event.
-    outcome.reading = _read(understanding, outcome, language)
-    if outcome.reading is not None:
-        data_out["utterance"] = utterance
-        data_out["reading"] = outcome.reading.model_dump(mode="json")
-        data_out["confident"] = (
-            outcome.reading.topic_confidence >= understanding.min_confidence
-            if understanding is not None
-            else False
-        )
-    await redis.set(
-        keys.transcription(call_sid), outcome.model_dump_json(), ex=settings.call_ttl_seconds
-    )
-    # On the service's clock (ivr.clock), as the call's other events are, so the words
-    # take their place in the ticket's order even when the simulator moved the clock.
-    offset = await redis.get(keys.clock_offset())
-    at = time.time() + (float(offset) if offset is not None else 0.0)
-    events = [
-        CallEvent(
-            id=event_id(call_sid, f"transcription|{recording_url}"),
-            call_sid=call_sid,
-            at=at,
-            type=event_type,
-            data=data_out,
-        )
-    ]
-    await EventLog(redis=redis, keys=keys).append(events)
-    if outcome.transcript is not None:
-        await _report(redis, keys, call_sid, outcome.transcript)
-    return outcome
-
-
-async def _report(redis: aioredis.Redis, keys: Keys, call_sid: str, transcript: Transcript) -> None:
-    """Count the job into the shared workload and log how the workers keep up."""
-    try:
-        await record_job(redis, keys=keys, transcript=transcript)
-        workload = await read_workload(redis, keys=keys)
-    except Exception as exc:  # counting must never lose a transcript
-        log.warning("transcription workload not counted: %r", exc)
-        return
-    log.info(
-        "transcribed %s: %.1f s of audio at real-time factor %.3f; %s",
-        call_sid,
-        transcript.duration_seconds,
-        transcript.real_time_factor,
-        workload.describe(),
-    )
-
-
-class Reader(Protocol):
-    """What the job needs of understanding (ivr.nlu.understanding.Understanding)."""
-
-    min_confidence: float
-
-    def read(self, text: str, language: str, *, voice: VoiceCues | None = None) -> Reading:
-        """Topic and emotion of `text`."""
-        ...
-
-
-def _read(
-    understanding: Reader | None, outcome: TranscriptionOutcome, language: str
-) -> Reading | None:
-    transcript = outcome.transcript
-    if understanding is None or transcript is None or not transcript.text.strip():
-        return None
-    try:
-        reading = understanding.read(transcript.text, language, voice=transcript.cues)
-    except Exception:  # understanding never raises on text; a bug must not lose the transcript
-        log.exception("reading the transcript of %s failed", outcome.call_sid)
-        return None
-    return reading
 
 
 async def _transcribe_job(

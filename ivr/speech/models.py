@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from ivr.nlu.models import Reading, VoiceCues
 
-__all__ = ["Transcript", "TranscriptionOutcome", "VoiceCues"]
+__all__ = ["SpeechCheck", "Transcript", "TranscriptionOutcome", "VoiceCues"]
 
 
 class Transcript(BaseModel):
@@ -26,11 +26,26 @@ class Transcript(BaseModel):
     cues: VoiceCues | None = None
 
 
-class TranscriptionOutcome(BaseModel):
-    """The end of one transcription job: a transcript, or a clear error."""
+class SpeechCheck(BaseModel):
+    """Whether one recording holds speech: known before its words, and all a caller who
+    left a message waits for ("saved", or asked once more)."""
 
     call_sid: str
-    status: Literal["done", "failed"]
+    recording_url: str
+    utterance: int = 0  # the number the call gave the recording's words (its take)
+    status: Literal["speech", "silent", "failed"]
+    speech_seconds: float = Field(default=0.0, ge=0.0)
+    duration_seconds: float = Field(default=0.0, ge=0.0)
+    level_dbfs: float | None = None  # None: digital silence, or not measured
+    error: str | None = None  # why the recording could not be checked ("failed")
+
+
+class TranscriptionOutcome(BaseModel):
+    """The end of one transcription job: a transcript, a recording without speech
+    ("silent": no words are made up for it), or a clear error."""
+
+    call_sid: str
+    status: Literal["done", "silent", "failed"]
     transcript: Transcript | None = None
     error: str | None = None
     # The transcript read once, by the worker: the call controller keeps this reading

@@ -27,6 +27,7 @@ from ivr.speech import audio as audio_prep
 from ivr.speech.cues import measure
 from ivr.speech.models import Transcript
 from ivr.speech.vocabulary import DomainModel, build_domain_model
+from ivr.speech.voice_activity import Heard, speech_seconds
 from ivr.speech.whisper import WhisperEngine
 from ivr.speech.whisper_model import assemble, model_installed
 
@@ -200,6 +201,28 @@ class Transcriber:
         """The transcript and voice cues of one recording's bytes; AudioError when unusable."""
         started = time.perf_counter()
         prepared = audio_prep.prepare(data, max_seconds=self._max_seconds)
+        return self._recognise(prepared, language=language, started=started)
+
+    def listen(self, data: bytes) -> Heard:
+        """Decode one recording and measure how much of it is speech, before any words:
+        quick, so a caller can wait for it (AudioError when the bytes are not audio)."""
+        source = audio_prep.decode(data, max_seconds=self._max_seconds)
+        audio = audio_prep.to_recogniser_format(source)
+        return Heard(
+            audio=audio,
+            source_seconds=len(source) / 1000.0,
+            speech_seconds=speech_seconds(audio),
+        )
+
+    def words(self, heard: Heard, *, language: str = "en-US") -> Transcript:
+        """The transcript and voice cues of a recording already `listen`ed to."""
+        started = time.perf_counter()
+        prepared = audio_prep.prepare_speech(heard.audio, source_seconds=heard.source_seconds)
+        return self._recognise(prepared, language=language, started=started)
+
+    def _recognise(
+        self, prepared: audio_prep.PreparedAudio, *, language: str, started: float
+    ) -> Transcript:
         # Cues first: the voice's pitch picks the decoder's frequency warp.
         cues = measure(prepared.heard_samples(), audio_prep.TARGET_RATE)
         texts: list[str] = []

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from ivr.keys import Keys
 from ivr.speech.jobs import (
     InProcessWorker,
     build_worker,
+    speech_check,
     submit_transcription,
     transcription_outcome,
 )
@@ -107,6 +110,59 @@ async def test_a_recording_is_transcribed_and_reaches_the_ticket(
     assert events[0]["id"] == event_id("CA1", f"transcription|{base}/clip.wav")
     assert events[0]["data"]["text"] == outcome.transcript.text
     assert events[0]["data"]["cues"]["speech_rate"] > 0
+    check = await speech_check(redis, keys=keys, call_sid="CA1")
+    assert check is not None and check.status == "speech" and check.speech_seconds > 0.5
+
+
+async def test_a_recording_without_speech_is_kept_as_silent_and_never_transcribed(
+    redis: aioredis.Redis,
+    keys: Keys,
+    settings: Settings,
+    transcriber: Transcriber,
+    recordings: tuple[str, dict[str, bytes]],
+    tmp_path: Path,
+) -> None:
+    base, files = recordings
+    hiss = tmp_path / "hiss.wav"
+    command = ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(hiss)]
+    subprocess.run([*command, "synth", "12", "brownnoise", "vol", "0.1"], check=True)
+    files["/hiss.wav"] = hiss.read_bytes()
+    settings.recording_hosts = "127.0.0.1"
+    url = f"{base}/hiss.wav"
+    await submit_transcription(
+        redis,
+        keys=keys,
+        settings=settings,
+        call_sid="CA5",
+        recording_url=url,
+        language="en-US",
+        utterance=2,
+    )
+    await _drain(redis, settings, transcriber)
+    check = await speech_check(redis, keys=keys, call_sid="CA5")
+    assert check is not None and check.status == "silent" and check.recording_url == url
+    assert check.duration_seconds == 12.0 and check.level_dbfs is not None
+    outcome = await transcription_outcome(redis, keys=keys, call_sid="CA5")
+    assert outcome is not None and outcome.status == "silent" and outcome.transcript is None
+    [event] = await _events(redis, keys)
+    assert event["type"] == "speech.silent"
+    assert event["data"] == {
+        "recording_url": url,
+        "duration": 12.0,
+        "speech_seconds": check.speech_seconds,
+        "level_dbfs": check.level_dbfs,
+        "utterance": 2,
+    }
+    # A new take of the call starts with nothing known about it.
+    await submit_transcription(
+        redis,
+        keys=keys,
+        settings=settings,
+        call_sid="CA5",
+        recording_url=url + "?2",
+        language="en-US",
+    )
+    assert await speech_check(redis, keys=keys, call_sid="CA5") is None
 
 
 async def test_a_failed_fetch_ends_with_a_clear_error_on_the_ticket(
@@ -144,6 +200,10 @@ async def test_a_failed_fetch_ends_with_a_clear_error_on_the_ticket(
     assert "decode" in (corrupt.error or "")
     events = {e["call_sid"]: e for e in await _events(redis, keys)}
     assert events["CA2"]["type"] == "speech.failed"
+    # A caller waiting on either check hears it could not be made.
+    for call_sid, outcome in (("CA2", foreign), ("CA3", corrupt)):
+        check = await speech_check(redis, keys=keys, call_sid=call_sid)
+        assert check is not None and check.status == "failed" and check.error == outcome.error
     assert events["CA3"]["data"]["error"] == corrupt.error
 
 

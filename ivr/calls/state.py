@@ -24,6 +24,7 @@ class Phase(StrEnum):
 
     MENU = "menu"  # in the flow, at `node`
     TRANSCRIBING = "transcribing"  # waiting for a recording's transcript
+    LISTENING = "listening"  # a message is checked for speech while the caller holds
     QUEUED = "queued"  # in <Enqueue>, polled through the wait URL
     DIALING = "dialing"  # <Dial> to an agent
     CALLBACK = "callback"  # chose a callback while waiting
@@ -93,7 +94,9 @@ class CallState(BaseModel):
     open_complaint: bool = False
     last_agent_id: str | None = None
     # transcription
-    recording_node: str | None = None
+    recording_node: str | None = None  # a message's: None when left from the queue
+    recording_url: str = ""  # the message being checked for speech
+    recording_seconds: float = 0.0
     empty_takes: int = 0  # recordings in a row that held nothing (asked once more, then on)
     transcribe_deadline: float = 0.0
     transcribing: int = 0  # the utterance number of the recording being transcribed

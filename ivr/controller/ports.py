@@ -19,7 +19,7 @@ from ivr.ids import Language
 from ivr.nlu.models import Behaviour, Reading
 from ivr.prompts.model import PromptCatalog
 from ivr.routing.models import DialStatus, RoutingDecision, RoutingRequest
-from ivr.speech.models import TranscriptionOutcome, VoiceCues
+from ivr.speech.models import SpeechCheck, TranscriptionOutcome, VoiceCues
 
 
 class UnderstandingPort(Protocol):
@@ -103,6 +103,10 @@ class TranscriptionPort(Protocol):
 
     async def outcome(self, *, call_sid: str) -> TranscriptionOutcome | None:
         """The finished outcome, or None while pending."""
+        ...
+
+    async def speech_check(self, *, call_sid: str) -> SpeechCheck | None:
+        """Whether the newest recording holds speech, or None while it is being checked."""
         ...
 
     def hears(self, language: Language) -> bool:

@@ -11,7 +11,7 @@ from ivr.controller.call_status import FINAL_STATUSES, status_order
 from ivr.controller.callbacks import Callbacks, spoken_minutes
 from ivr.controller.connect import Connector, dial_agent, goodbye
 from ivr.controller.ports import FlowSource, WaitingCallers
-from ivr.controller.voicemail import record_voicemail
+from ivr.controller.voicemail import Voicemail, record_voicemail
 from ivr.controller.webhook import Webhook
 from ivr.errors import NotFoundError
 from ivr.flows import engine
@@ -41,11 +41,13 @@ class Queueing:
         waiting: WaitingCallers,
         connector: Connector,
         callbacks: Callbacks,
+        voicemail: Voicemail,
         config: FlowSource,
     ) -> None:
         self._waiting = waiting
         self._connector = connector
         self._callbacks = callbacks
+        self._voicemail = voicemail
         self._config = config
 
     async def wait(self, webhook: Webhook, callback: QueueWait, query: HookQuery) -> None:
@@ -155,6 +157,8 @@ class Queueing:
             webhook.log(
                 "queue.left", {"queue": state.queue, "reason": "hangup", "wait_seconds": None}
             )
+        # A message being checked for speech when the caller hung up is kept all the same.
+        await self._voicemail.caller_left(webhook)
         webhook.log(
             "call.ended", {"status": callback.CallStatus, "duration": callback.CallDuration}
         )

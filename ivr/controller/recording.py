@@ -4,31 +4,31 @@ Where the configured engine has no model for the caller's language (pocketsphinx
 ships English only), the describe step asks the carrier's recogniser instead
 (`<Gather input="speech">`, as the main menu already does) rather than record
 audio nobody here can transcribe. Voicemails are always recorded, so agents can
-listen.
+listen; what is done with them is ivr.controller.voicemail's. A take with nothing
+in it (empty, or speech our worker did not hear) is asked for once more
+(ivr.controller.retakes).
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
 from ivr.calls.state import Phase
 from ivr.config import Settings
-from ivr.controller.callbacks import Callbacks
+from ivr.controller.holding import POLL_HOLD_SECONDS, poll_again, wait_for
 from ivr.controller.listening import Listener
 from ivr.controller.ports import FlowSource, TranscriptionPort
+from ivr.controller.retakes import retake
 from ivr.controller.voicemail import Voicemail
 from ivr.controller.webhook import Webhook
 from ivr.flows import engine
 from ivr.flows.model import RecordNode
-from ivr.ids import Topic
-from ivr.speech.models import TranscriptionOutcome
 from ivr.telephony import twiml
 from ivr.telephony.schemas import CarrierCallback, HookQuery, RecordingResult
 from ivr.telephony.takes import is_empty
 
-POLL_HOLD_SECONDS = 1.0  # how long one transcription poll waits inside the request
+__all__ = ["POLL_HOLD_SECONDS", "Recording", "ask_carrier"]
 
 
 def ask_carrier(webhook: Webhook, action: engine.Record) -> None:
@@ -47,7 +47,6 @@ class Recording:
         config: FlowSource,
         transcription: TranscriptionPort,
         listener: Listener,
-        callbacks: Callbacks,
         voicemail: Voicemail,
         resume: Callable[[Webhook], Awaitable[None]],
         perform: Callable[[Webhook, engine.Turn], Awaitable[None]],
@@ -57,7 +56,6 @@ class Recording:
         self._config = config
         self._transcription = transcription
         self._listener = listener
-        self._callbacks = callbacks
         self._voicemail = voicemail
         self._resume = resume  # the flow goes on (FlowRunner.resume)
         self._perform = perform  # actions the flow would take (FlowRunner.perform)
@@ -69,18 +67,22 @@ class Recording:
         while the caller hears "one moment"."""
         state = webhook.state
         if state.phase is Phase.VOICEMAIL:
-            await self._voicemail.left(webhook, callback, query)
+            await self._voicemail.take(webhook, callback, query, node=None)
             return
         node = webhook.flows[state.flow].nodes.get(state.node)
         if not isinstance(node, RecordNode) or query.node != state.node:
             await self._resume(webhook)
             return
-        if is_empty(callback, query):
-            await self._empty_take(webhook, node)
+        if node.purpose == "voicemail":
+            await self._voicemail.take(webhook, callback, query, node=node)
             return
-        state.empty_takes = 0
+        if is_empty(callback, query):
+            webhook.log("speech.failed", {"error": "nothing was recorded", "node": state.node})
+            await self._retake(webhook, node)
+            return
         state.node = node.next
         if query.via == "speech":
+            state.empty_takes = 0
             self._heard_by_carrier(webhook, callback, query)
             await self._resume(webhook)
             return
@@ -98,31 +100,17 @@ class Recording:
             language=state.language,
             utterance=state.said,
         )
-        if node.purpose == "voicemail":
-            # A message is kept and transcribed for the ticket; the caller needn't wait,
-            # and the callback the saved-message prompt promises is booked for them.
-            await self._callbacks.book(webhook, topic=state.topic or Topic.GENERAL, announce=False)
-            webhook.log("voicemail.left", {"recording_url": recording, "duration": duration})
-            await self._resume(webhook)
-            return
         state.phase = Phase.TRANSCRIBING
         state.transcribe_deadline = webhook.now + self._settings.transcription_deadline_seconds
         webhook.speaker.say(webhook.response, engine.Say("one_moment"))
-        _poll_again(webhook)
+        poll_again(webhook)
 
-    async def _empty_take(self, webhook: Webhook, node: RecordNode) -> None:
-        """Nothing was recorded: ask once more; after a second empty take go where the
-        flow says (an offer of a callback), never on as if a message were kept."""
-        state = webhook.state
-        webhook.log("speech.failed", {"error": "nothing was recorded", "node": state.node})
-        state.empty_takes += 1
-        if state.empty_takes < 2:
-            again = engine.Record(state.flow, state.node, node.max_length, node.timeout)
-            await self._perform(webhook, engine.Turn(actions=[engine.Say("record_again"), again]))
-            return
-        state.empty_takes = 0
-        state.node = node.on_empty or node.next
-        await self._resume(webhook)
+    async def _retake(self, webhook: Webhook, node: RecordNode) -> None:
+        """Nothing was heard: ask once more; after a second such take go where the flow
+        says, never on as if the caller had been heard."""
+        await retake(
+            webhook, node, prompt="record_again", perform=self._perform, resume=self._resume
+        )
 
     def _heard_by_carrier(
         self, webhook: Webhook, callback: RecordingResult, query: HookQuery
@@ -142,17 +130,33 @@ class Recording:
     async def transcribing(
         self, webhook: Webhook, callback: CarrierCallback, query: HookQuery
     ) -> None:
-        """Poll our own transcription until it is done or the deadline passes."""
+        """Poll our own transcription until it is done or the deadline passes (a message
+        waits only for the check that it holds speech: Voicemail.listening)."""
         state = webhook.state
+        if state.phase is Phase.LISTENING:
+            await self._voicemail.listening(webhook, callback, query)
+            return
         if state.phase is not Phase.TRANSCRIBING:
             await self._resume(webhook)
             return
         until = min(self._clock() + POLL_HOLD_SECONDS, state.transcribe_deadline)
-        outcome = await self._await_transcript(state.call_sid, until=until)
+        outcome = await wait_for(
+            lambda: self._transcription.outcome(call_sid=state.call_sid),
+            until=until,
+            clock=self._clock,
+        )
         if outcome is None and self._clock() < state.transcribe_deadline:
-            _poll_again(webhook)
+            poll_again(webhook)
             return
         state.phase = Phase.MENU
+        if outcome is not None and outcome.status == "silent":
+            # Our worker heard no speech: the description is asked for once more.
+            node = webhook.flows[state.flow].nodes.get(state.recording_node or "")
+            if isinstance(node, RecordNode):
+                state.node = state.recording_node or state.node
+                await self._retake(webhook, node)
+                return
+        state.empty_takes = 0
         if outcome is None:
             # Past the deadline: route with what we know; the transcript joins the
             # ticket when the worker finishes.
@@ -169,22 +173,3 @@ class Recording:
                 number=state.transcribing or None,
             )
         await self._resume(webhook)
-
-    async def _await_transcript(
-        self, call_sid: str, *, until: float
-    ) -> TranscriptionOutcome | None:
-        """The outcome, waiting for it a little inside this request.
-
-        Holding the request for up to a second routes the caller as soon as the
-        transcript lands, with far fewer carrier round trips than bare polling.
-        """
-        while True:
-            outcome = await self._transcription.outcome(call_sid=call_sid)
-            if outcome is not None or self._clock() >= until:
-                return outcome
-            await asyncio.sleep(0.1)
-
-
-def _poll_again(webhook: Webhook) -> None:
-    webhook.response.pause(length=1)
-    webhook.response.redirect(webhook.url("/twilio/transcribing"), method="POST")

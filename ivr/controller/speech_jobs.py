@@ -8,7 +8,7 @@ from ivr.config import Settings
 from ivr.ids import Language
 from ivr.keys import Keys
 from ivr.speech import jobs
-from ivr.speech.models import TranscriptionOutcome
+from ivr.speech.models import SpeechCheck, TranscriptionOutcome
 from ivr.speech.recognize import engine_name
 
 
@@ -38,6 +38,10 @@ class SpeechJobs:
     async def outcome(self, *, call_sid: str) -> TranscriptionOutcome | None:
         """The finished outcome, or None while the job runs."""
         return await jobs.transcription_outcome(self._redis, keys=self._keys, call_sid=call_sid)
+
+    async def speech_check(self, *, call_sid: str) -> SpeechCheck | None:
+        """Whether the newest recording holds speech, or None while it is being checked."""
+        return await jobs.speech_check(self._redis, keys=self._keys, call_sid=call_sid)
 
     def hears(self, language: Language) -> bool:
         """Whisper hears both languages; pocketsphinx (the fallback) English only."""

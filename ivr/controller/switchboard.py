@@ -116,19 +116,31 @@ class Switchboard:
             callbacks=callbacks,
             transcription=transcription,
         )
-        voicemail = Voicemail(callbacks=callbacks, transcription=transcription)
+        voicemail = Voicemail(
+            callbacks=callbacks,
+            transcription=transcription,
+            resume=flow.resume,
+            perform=flow.perform,
+            settings=settings,
+            clock=self.clock,
+        )
         recording = Recording(
             config=config,
             transcription=transcription,
             listener=listener,
-            callbacks=callbacks,
             voicemail=voicemail,
             resume=flow.resume,
             perform=flow.perform,
             settings=settings,
             clock=self.clock,
         )
-        queueing = Queueing(waiting=router, connector=connector, callbacks=callbacks, config=config)
+        queueing = Queueing(
+            waiting=router,
+            connector=connector,
+            callbacks=callbacks,
+            voicemail=voicemail,
+            config=config,
+        )
         dialling = Dialling(
             legs=router, connector=connector, survey=Survey(config=config, runner=flow)
         )

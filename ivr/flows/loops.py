@@ -24,6 +24,7 @@ def labelled_targets(node: Node) -> list[tuple[str, str]]:
         ("on_fail", "fail"),
         ("unserved", "unserved"),
         ("on_empty", "empty"),
+        ("on_unsure", "unsure"),
     ):
         value = getattr(node, attr, None)
         if isinstance(value, str):

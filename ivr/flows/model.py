@@ -124,6 +124,13 @@ class RecordNode(_Node):
             "asked once more); None goes on to `next`"
         ),
     )
+    on_unsure: str | None = Field(
+        default=None,
+        description=(
+            "a voicemail's: where a caller goes whose message could not be checked for "
+            "speech in time (it is kept for an agent to listen to); None goes on to `next`"
+        ),
+    )
 
 
 class RouteNode(_Node):
@@ -220,7 +227,7 @@ class Flow(BaseModel):
     def targets(node: Node) -> list[str]:
         """Every node id `node` can lead to within its flow."""
         found: list[str] = []
-        for attr in ("next", "open", "closed", "on_fail", "unserved", "on_empty"):
+        for attr in ("next", "open", "closed", "on_fail", "unserved", "on_empty", "on_unsure"):
             value = getattr(node, attr, None)
             if isinstance(value, str):
                 found.append(value)

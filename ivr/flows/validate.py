@@ -183,6 +183,8 @@ def _field_of(node: Node, label: str) -> tuple[str, ...]:
         return ("unserved",)
     if label == "empty":
         return ("on_empty",)
+    if label == "unsure":
+        return ("on_unsure",)
     if isinstance(node, MenuNode) and label in node.options:
         return ("options", label)
     return ("speech", label)

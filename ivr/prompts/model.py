@@ -74,7 +74,7 @@ ENGINE_PROMPTS: tuple[str, ...] = (
     "clarify_topic",  # topic unclear: a short clarifying question before the key menu
     "error_apology",  # something failed inside: we connect them to an agent
     "restart",  # a step for an unknown or expired call: start again politely
-    "one_moment",  # while their recording is transcribed
+    "one_moment",  # while their recording is transcribed, or their message checked
     "connecting",  # an agent is being dialled
     "queue_position",  # {position}, {minutes}
     "queue_hold",  # between announcements
@@ -83,7 +83,9 @@ ENGINE_PROMPTS: tuple[str, ...] = (
     "agent_retry",  # the agent did not answer: finding another
     "callback_booked",  # {when}
     "voicemail_prompt",  # leave a message after the tone
-    "voicemail_saved",
+    "voicemail_saved",  # a message our worker heard speech in
+    "voicemail_kept",  # a message not checked in time: kept for an agent to listen to
+    "message_silent",  # a message without speech: once more, after the tone
     "transfer_connecting",
     "survey_thanks",
     "goodbye",

@@ -18,6 +18,9 @@ from ivr.ids import Language, Topic
 DIGITS = frozenset("0123456789*#")
 _HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A describe step's default `confirm_below`: ivr.speech.gather.CONFIRM_BELOW, which flows
+# (beside speech, not above it) may not import; a test keeps the two equal.
+CONFIRM_BELOW = 0.5
 
 
 class _Node(BaseModel):
@@ -129,6 +132,15 @@ class RecordNode(_Node):
         description=(
             "a voicemail's: where a caller goes whose message could not be checked for "
             "speech in time (it is kept for an agent to listen to); None goes on to `next`"
+        ),
+    )
+    confirm_below: float = Field(
+        default=CONFIRM_BELOW,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "a describe step's words heard with less confidence than this (0..1) are read "
+            "back for the caller to confirm (1) or say again (2, once); 0 never asks, 1 always"
         ),
     )
 

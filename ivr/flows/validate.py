@@ -3,7 +3,8 @@
 Problems the model cannot see node by node: targets that do not exist,
 sub-flows that do not exist, nodes no caller reaches, nodes with nowhere to
 go, loops with no way out, keys that collide, prompts missing in a language,
-languages without prompts, and hours that cannot be read.
+languages without prompts, hours that cannot be read, and a confirmation
+threshold on a record node that never reads words back.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ivr.flows.model import (
     LanguageNode,
     MenuNode,
     Node,
+    RecordNode,
     SubflowNode,
     SurveyNode,
 )
@@ -169,6 +171,8 @@ def _check_nodes(
             _check_language(report, node_id, node, prompts)
         elif isinstance(node, HoursNode):
             _check_hours(report, node_id, node)
+        elif isinstance(node, RecordNode):
+            _check_record(report, node_id, node)
         if prompts is not None:
             _check_prompts(report, node_id, node, prompts)
 
@@ -280,6 +284,18 @@ def _check_hours(report: _Report, node_id: str, node: HoursNode) -> None:
             problem = span_problem(span)
             if problem is not None:
                 report.add(node_id, f"{day}: {problem}", "weekly", day)
+
+
+def _check_record(report: _Report, node_id: str, node: RecordNode) -> None:
+    # Only a describe step reads the caller's words back; an admin who sets the threshold
+    # on a voicemail expects a confirmation no caller would ever hear.
+    if node.purpose == "voicemail" and "confirm_below" in node.model_fields_set:
+        report.add(
+            node_id,
+            "confirm_below applies to 'purpose: describe' only: a voicemail is kept as "
+            "left, never read back to the caller",
+            "confirm_below",
+        )
 
 
 def _check_prompts(report: _Report, node_id: str, node: Node, prompts: PromptCatalog) -> None:

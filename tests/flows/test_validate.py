@@ -486,3 +486,58 @@ def test_deep_or_huge_yaml_is_a_clear_problem_not_a_crash(tmp_path: Path) -> Non
     assert found["deep"].message == "not YAML: nested more than 64 levels deep"
     assert found["deep"].line == 2
     assert found["huge"].message.startswith("too large: more than")
+
+
+RECORDING = """
+name: t
+start: describe
+nodes:
+  describe:
+    type: record
+    prompt: hello
+    purpose: PURPOSE
+    next: agent
+  agent:
+    type: route
+"""
+
+
+def _recording(purpose: str, setting: str = "") -> str:
+    text = RECORDING.replace("PURPOSE", purpose)
+    return text.replace("    next: agent", f"    next: agent\n    {setting}") if setting else text
+
+
+def test_a_describe_step_confirms_doubtful_words_below_one_half_unless_told() -> None:
+    from ivr.flows.model import RecordNode
+    from ivr.speech.gather import CONFIRM_BELOW
+
+    node = RecordNode(type="record", prompt="p", next="n")
+    assert node.confirm_below == CONFIRM_BELOW == 0.5
+
+
+def test_confirm_below_on_a_describe_step_is_fine_from_never_to_always(tmp_path: Path) -> None:
+    for value in ("0", "0.65", "1"):
+        write(tmp_path, "t", _recording("describe", f"confirm_below: {value}"))
+        assert problems(tmp_path) == [], value
+
+
+def test_confirm_below_outside_zero_to_one_names_its_line(tmp_path: Path) -> None:
+    for value in ("1.5", "-0.1", "often"):
+        text = write(tmp_path, "t", _recording("describe", f"confirm_below: {value}"))
+        problem = only(problems(tmp_path))
+        assert problem.node == "describe"
+        assert "confirm_below" in problem.message, problem.message
+        assert problem.line == line_of(text, "confirm_below:")
+
+
+def test_confirm_below_on_a_voicemail_is_refused_since_nothing_is_read_back(
+    tmp_path: Path,
+) -> None:
+    text = write(tmp_path, "t", _recording("voicemail", "confirm_below: 0.6"))
+    problem = only(problems(tmp_path))
+    assert problem.node == "describe"
+    assert "purpose: describe" in problem.message and "voicemail" in problem.message
+    assert problem.line == line_of(text, "confirm_below:")
+    # Left unset, a voicemail's default threshold is simply never used.
+    write(tmp_path, "t", _recording("voicemail"))
+    assert problems(tmp_path) == []

@@ -40,4 +40,15 @@ def from_speech_result(
 
 def needs_confirmation(transcript: Transcript | None, *, below: float = CONFIRM_BELOW) -> bool:
     """Whether the flow should confirm or ask again before acting on `transcript`."""
-    return transcript is None or not transcript.text.strip() or transcript.confidence < below
+    if transcript is None or not transcript.text.strip():
+        return True
+    return doubtful(transcript.confidence, below=below)
+
+
+def doubtful(confidence: float | None, *, below: float = CONFIRM_BELOW) -> bool:
+    """Whether words heard with `confidence` should be confirmed before acting on them.
+
+    None (a recogniser that gave no confidence) is no evidence of doubt: the caller
+    is not asked about every word a carrier forgot to score.
+    """
+    return confidence is not None and confidence < below

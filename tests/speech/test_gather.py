@@ -23,3 +23,10 @@ def test_confident_speech_is_used_and_doubtful_speech_confirmed() -> None:
     assert needs_confirmation(doubtful)
     assert from_speech_result("   ", "0.9") is None
     assert needs_confirmation(None)
+
+
+def test_a_recogniser_that_gives_no_confidence_is_no_reason_to_ask() -> None:
+    from ivr.speech.gather import doubtful
+
+    assert doubtful(0.31) and not doubtful(0.5) and not doubtful(None)
+    assert doubtful(0.6, below=0.7) and not doubtful(0.2, below=0.0)

@@ -49,6 +49,7 @@ FORBIDDEN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 ENGINE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "queue_position": frozenset({"position", "minutes"}),
     "callback_booked": frozenset({"when"}),
+    "heard_confirm": frozenset({"words"}),
 }
 
 

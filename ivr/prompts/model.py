@@ -91,6 +91,13 @@ ENGINE_PROMPTS: tuple[str, ...] = (
     "goodbye",
     "calming",  # first, to a sad, anxious or angry caller whose words we understood
     "record_again",  # a recording came back empty: once more, after the tone
+    # a description heard unsurely (ivr.controller.confirming): read back, {words}; said in
+    # place of a redacted number; say it again; thanks for a second take; no answer: go on
+    "heard_confirm",
+    "heard_masked",
+    "heard_again",
+    "heard_second_take",
+    "heard_assumed",
     # what we understood a caller's words to be about (ivr.flows.menu.understood_prompt)
     *(f"understood_{topic.value}" for topic in Topic),
 )

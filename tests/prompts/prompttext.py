@@ -13,7 +13,11 @@ SAY = {
     "zh-CN": {"voice": "Polly.Zhiyu", "language": "cmn-CN"},
 }
 GATHER = {"en-US": "en-US", "zh-CN": "cmn-Hans-CN"}
-FILLED = {"queue_position": "{position} {minutes}", "callback_booked": "{when}"}
+FILLED = {
+    "queue_position": "{position} {minutes}",
+    "callback_booked": "{when}",
+    "heard_confirm": "{words}",
+}
 
 
 def good_prompts(language: str) -> dict[str, str]:

@@ -58,6 +58,25 @@ class Utterance(BaseModel):
     voice: VoiceCues | None = None  # how the caller sounded (our own recordings only)
 
 
+class Take(BaseModel):
+    """One recording's words at a describe step (or the carrier's stand-in for it), kept
+    while the caller is asked to confirm them (ivr.controller.confirming).
+
+    Its number and reading were given before the question, so whatever the caller
+    answers, the words are read once and keep their place.
+    """
+
+    flow: str
+    node: str  # the record node the words were said at
+    number: int  # the utterance number (CallState.said) the words were given
+    text: str  # as heard; redacted before Redis keeps it (CallStore.close)
+    source: UtteranceSource
+    confidence: float | None = None  # the recogniser's, 0..1; None when it gave none
+    reading: Reading | None = None  # the worker's (or the listener's) reading of `text`
+    voice: VoiceCues | None = None
+    asked: int = 0  # times the caller has been asked to confirm these words
+
+
 RECENT_UTTERANCES = 3  # whose cues the emotion before routing, and the screen pop, take
 
 
@@ -100,6 +119,9 @@ class CallState(BaseModel):
     empty_takes: int = 0  # recordings in a row that held nothing (asked once more, then on)
     transcribe_deadline: float = 0.0
     transcribing: int = 0  # the utterance number of the recording being transcribed
+    # words heard with low confidence, read back and waiting for the caller's yes or retake
+    unconfirmed: Take | None = None
+    retakes: int = 0  # takes the caller asked to say again at this record node (at most one)
     # routing
     queue: str | None = None
     queue_entered_at: float | None = None

@@ -139,6 +139,10 @@ class CallStore:
         for utterance in state.heard:
             utterance.text = redact(utterance.text)
             utterance.reading.text = redact(utterance.reading.text)
+        if state.unconfirmed is not None:
+            state.unconfirmed.text = redact(state.unconfirmed.text)
+            if state.unconfirmed.reading is not None:
+                state.unconfirmed.reading.text = redact(state.unconfirmed.reading.text)
         args: list[Arg] = [
             state.model_dump_json(),
             self._ttl,

@@ -30,6 +30,14 @@ class Listener:
         """Below this topic confidence a reading names no topic."""
         return self.understanding.min_confidence
 
+    def read(self, webhook: Webhook, text: str, *, voice: VoiceCues | None = None) -> Reading:
+        """A reading of `text`, not yet kept: for words held until the caller confirms them,
+        then handed to `hear` (so they are still read once)."""
+        state = webhook.state
+        return self.understanding.read(
+            text, state.language, voice=voice, behaviour=behaviour(state, now=webhook.now)
+        )
+
     def hear(
         self,
         webhook: Webhook,
@@ -50,9 +58,7 @@ class Listener:
         """
         state = webhook.state
         if reading is None:
-            reading = self.understanding.read(
-                text, state.language, voice=voice, behaviour=behaviour(state, now=webhook.now)
-            )
+            reading = self.read(webhook, text, voice=voice)
         if number is None:
             state.said += 1
             number = state.said

@@ -6,7 +6,8 @@ ships English only), the describe step asks the carrier's recogniser instead
 audio nobody here can transcribe. Voicemails are always recorded, so agents can
 listen; what is done with them is ivr.controller.voicemail's. A take with nothing
 in it (empty, or speech our worker did not hear) is asked for once more
-(ivr.controller.retakes).
+(ivr.controller.retakes). Words heard unsurely at a describe step are read back for
+the caller to confirm first (ivr.controller.confirming).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
-from ivr.calls.state import Phase
+from ivr.calls.state import Phase, Take
 from ivr.config import Settings
+from ivr.controller.confirming import Confirmation
 from ivr.controller.holding import POLL_HOLD_SECONDS, poll_again, wait_for
 from ivr.controller.listening import Listener
 from ivr.controller.ports import FlowSource, TranscriptionPort
@@ -24,6 +26,7 @@ from ivr.controller.voicemail import Voicemail
 from ivr.controller.webhook import Webhook
 from ivr.flows import engine
 from ivr.flows.model import RecordNode
+from ivr.speech.models import TranscriptionOutcome
 from ivr.telephony import twiml
 from ivr.telephony.schemas import CarrierCallback, HookQuery, RecordingResult
 from ivr.telephony.takes import is_empty
@@ -48,6 +51,7 @@ class Recording:
         transcription: TranscriptionPort,
         listener: Listener,
         voicemail: Voicemail,
+        confirmation: Confirmation,
         resume: Callable[[Webhook], Awaitable[None]],
         perform: Callable[[Webhook, engine.Turn], Awaitable[None]],
         settings: Settings,
@@ -57,6 +61,7 @@ class Recording:
         self._transcription = transcription
         self._listener = listener
         self._voicemail = voicemail
+        self._confirmation = confirmation  # words heard unsurely are read back first
         self._resume = resume  # the flow goes on (FlowRunner.resume)
         self._perform = perform  # actions the flow would take (FlowRunner.perform)
         self._settings = settings  # read per request: the deadline may be changed live
@@ -80,11 +85,11 @@ class Recording:
             webhook.log("speech.failed", {"error": "nothing was recorded", "node": state.node})
             await self._retake(webhook, node)
             return
-        state.node = node.next
+        here, state.node = state.node, node.next
         if query.via == "speech":
             state.empty_takes = 0
-            self._heard_by_carrier(webhook, callback, query)
-            await self._resume(webhook)
+            if not self._heard_by_carrier(webhook, callback, node=here):
+                await self._resume(webhook)
             return
         recording = callback.RecordingUrl
         duration = callback.RecordingDuration
@@ -112,9 +117,9 @@ class Recording:
             webhook, node, prompt="record_again", perform=self._perform, resume=self._resume
         )
 
-    def _heard_by_carrier(
-        self, webhook: Webhook, callback: RecordingResult, query: HookQuery
-    ) -> None:
+    def _heard_by_carrier(self, webhook: Webhook, callback: RecordingResult, *, node: str) -> bool:
+        """Hear the carrier's words; True when the caller is asked to confirm them first."""
+        state = webhook.state
         text = callback.SpeechResult.strip()
         webhook.log(
             "speech.transcribed",
@@ -122,10 +127,20 @@ class Recording:
                 "text": text,
                 "confidence": callback.Confidence,
                 "engine": "carrier",
-                "node": query.node,
+                "node": node,
             },
         )
-        self._listener.hear(webhook, text, source="carrier", node=query.node)
+        state.said += 1
+        take = Take(
+            flow=state.flow,
+            node=node,
+            number=state.said,
+            text=text,
+            source="carrier",
+            confidence=callback.Confidence,
+            reading=self._listener.read(webhook, text),  # read once, kept with the take
+        )
+        return self._confirmation.hear_or_ask(webhook, take)
 
     async def transcribing(
         self, webhook: Webhook, callback: CarrierCallback, query: HookQuery
@@ -162,14 +177,28 @@ class Recording:
             # ticket when the worker finishes.
             webhook.log("error", {"where": "transcription", "message": "deadline passed"})
         elif outcome.transcript is not None and outcome.transcript.text.strip():
-            transcript = outcome.transcript
-            self._listener.hear(
-                webhook,
-                transcript.text,
-                source="recording",
-                node=state.recording_node,
-                voice=transcript.cues,
-                reading=outcome.reading,  # read once, by the worker
-                number=state.transcribing or None,
-            )
+            # Words heard unsurely are read back first: then the question is the answer.
+            asking = self._confirmation.hear_or_ask(webhook, _take(webhook, outcome))
+            if asking:
+                return
         await self._resume(webhook)
+
+
+def _take(webhook: Webhook, outcome: TranscriptionOutcome) -> Take:
+    """The words of a finished transcription, with the reading the worker gave them."""
+    state = webhook.state
+    transcript = outcome.transcript
+    assert transcript is not None
+    if not state.transcribing:  # a recording sent before utterances were numbered
+        state.said += 1
+        state.transcribing = state.said
+    return Take(
+        flow=state.flow,
+        node=state.recording_node or state.node,
+        number=state.transcribing,
+        text=transcript.text,
+        source="recording",
+        confidence=transcript.confidence,
+        reading=outcome.reading,  # read once, by the worker
+        voice=transcript.cues,
+    )

@@ -42,5 +42,5 @@ async def retake(
         again = engine.Record(state.flow, state.node, node.max_length, node.timeout)
         await perform(webhook, engine.Turn(actions=[engine.Say(prompt), again]))
         return
-    state.node = node.on_empty or node.next
+    state.node, state.retakes = node.on_empty or node.next, 0
     await resume(webhook)

@@ -7,9 +7,10 @@ their language and is put through to the general queue (or, while waiting,
 hold music).
 
 The parts are small classes built with only the ports each uses: `FlowRunner`
-(the flow), `Recording`, `Connector` (routing and dialling an agent),
-`Queueing`, `Dialling`, `Callbacks`, `Voicemail`, `Survey`, and the `Listener`
-that reads the caller's words.
+(the flow), `Recording` (and `Confirmation`, for words it heard unsurely),
+`Connector` (routing and dialling an agent), `Queueing`, `Dialling`,
+`Callbacks`, `Voicemail`, `Survey`, and the `Listener` that reads the
+caller's words.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ivr.calls.store import CallStore, OpenedCall
 from ivr.clock import ServiceClock
 from ivr.config import Settings
 from ivr.controller.callbacks import MAIN_FLOW, Callbacks
+from ivr.controller.confirming import Confirmation
 from ivr.controller.connect import Connector
 from ivr.controller.dialling import Dialling
 from ivr.controller.flow_runner import FlowRunner
@@ -124,11 +126,13 @@ class Switchboard:
             settings=settings,
             clock=self.clock,
         )
+        confirmation = Confirmation(listener=listener, resume=flow.resume, perform=flow.perform)
         recording = Recording(
             config=config,
             transcription=transcription,
             listener=listener,
             voicemail=voicemail,
+            confirmation=confirmation,
             resume=flow.resume,
             perform=flow.perform,
             settings=settings,
@@ -150,6 +154,7 @@ class Switchboard:
             "gather": HookRoute(flow.gathered, flow.restart, apology),
             "record": HookRoute(recording.recorded, flow.restart, apology),
             "transcribing": HookRoute(recording.transcribing, flow.restart, apology),
+            "confirm": HookRoute(confirmation.answered, flow.restart, apology),
             "queue_wait": HookRoute(queueing.wait, queueing.leave, hold),
             "queue_key": HookRoute(queueing.key, queueing.leave, hold),
             "queue_choice": HookRoute(queueing.choice, queueing.leave, hold),

@@ -20,6 +20,9 @@ EVENT_TYPES: dict[str, str] = {
     "speech.failed": "error",
     # our worker found no speech in a recording (no words are made up for it)
     "speech.silent": "recording_url, duration, speech_seconds, level_dbfs, utterance",
+    # a describe step's words heard with low confidence, read back to the caller: how it
+    # ended (confirmed, asked_again, assumed after no answer, unconfirmed second take)
+    "speech.confirmed": "node, utterance, confidence, result, confirmed, asked, by, input",
     "nlu.read": "text, topic, topic_confidence, runner_up, emotion, emotion_intensity, cues",
     "routing.decided": "the RoutingDecision, explained",
     "queue.joined": "queue, position, priority",

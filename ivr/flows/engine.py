@@ -177,6 +177,8 @@ def _step(
             turn.actions.append(gather_for(state.flow, state.node, node))
             return None
         case RecordNode():
+            # A fresh take: a confirmation asked at an earlier visit is forgotten.
+            state.retakes, state.unconfirmed = 0, None
             turn.actions.append(Say(node.prompt))
             turn.actions.append(Record(state.flow, state.node, node.max_length, node.timeout))
             return None

@@ -69,6 +69,12 @@ HOOKS: tuple[Hook, ...] = (
         "Polled while the caller's recording is transcribed.",
     ),
     Hook(
+        "/confirm",
+        "confirm",
+        GatherResult,
+        "The caller's answer when asked to confirm words heard with low confidence.",
+    ),
+    Hook(
         "/queue/wait",
         "queue_wait",
         QueueWait,

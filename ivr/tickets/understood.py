@@ -4,9 +4,10 @@ Readings reach the ticket store by different ways: the call controller's
 `nlu.read` (one per utterance), the transcription worker's `speech.transcribed`
 (a recording's reading, which may arrive after the caller was routed or even
 after the call ended), and routing's `routing.decided` (what the caller was
-routed as). The newest information wins, counted in the caller's own words:
-the reading of utterance n is newer than a routing decision made when n-1
-utterances had been read, and older than one made after it. So a ticket reads
+routed as); `speech.confirmed` says which words the caller told us we misheard.
+The newest information wins, counted in the caller's own words: the reading
+of utterance n is newer than a routing decision made when n-1 utterances had
+been read, and older than one made after it. So a ticket reads
 the same whichever event the store happens to see last.
 """
 
@@ -20,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ivr.tickets.models import Event, Ticket
 
-READING_EVENTS = frozenset({"nlu.read", "speech.transcribed", "routing.decided"})
+READING_EVENTS = frozenset(
+    {"nlu.read", "speech.transcribed", "routing.decided", "speech.confirmed"}
+)
 # Readings logged before they carried `confident` are taken as sure from this confidence.
 SURE_CONFIDENCE = 0.5
 
@@ -53,14 +56,24 @@ def _candidate(kind: str, data: dict[str, Any]) -> tuple[Rank, dict[str, Any], b
 
 
 def settle(ticket: Ticket, readings: Iterable[tuple[str, dict[str, Any]]]) -> None:
-    """Set `ticket`'s topic and emotion from all of its call's `(event type, data)` readings."""
+    """Set `ticket`'s topic and emotion from all of its call's `(event type, data)` readings.
+
+    Words the caller said we misheard (`speech.confirmed`, asked again) name no topic.
+    """
+    readings = list(readings)
+    misheard = {
+        data.get("utterance")
+        for kind, data in readings
+        if kind == "speech.confirmed" and data.get("result") == "asked_again"
+    }
     topic: tuple[Rank, dict[str, Any]] | None = None
     feeling: tuple[Rank, dict[str, Any]] | None = None
     for kind, data in readings:
-        found = _candidate(kind, data)
+        found = _candidate(kind, data) if kind != "speech.confirmed" else None
         if found is None:
             continue
         rank, reading, sure = found
+        sure = sure and (kind == "routing.decided" or data.get("utterance") not in misheard)
         if sure and reading.get("topic") and (topic is None or rank > topic[0]):
             topic = (rank, reading)
         if reading.get("emotion") and (feeling is None or rank > feeling[0]):

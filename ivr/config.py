@@ -7,14 +7,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from ivr.bank_time import zone
 from ivr.errors import ConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # the shipped main flow's opening hours are kept in it
 
 
 def _default_config_dir() -> Path:
@@ -78,6 +81,13 @@ class Settings(BaseSettings):
     # Whether `ivr call` may move the service's clock on by the time it simulates
     # (ivr.clock). Unset: only when there is no public URL, so a real carrier never can.
     simulated_clock: bool | None = None
+    # The bank's time zone (IANA name): where its days begin for reports, the dashboard's
+    # and the console's "today", and what a date or a naive time typed into the API or a
+    # page means. Asia/Shanghai because the hotline is the Shanghai bank's: the shipped
+    # main flow keeps its opening hours in Asia/Shanghai, and a contact centre counts its
+    # service level per local business day. `UTC` counts UTC days. The service warns at
+    # start when a flow's opening hours keep another zone (ivr.flows.hours.zones_apart).
+    timezone: str = DEFAULT_TIMEZONE
 
     @field_validator("public_url")
     @classmethod
@@ -85,6 +95,18 @@ class Settings(BaseSettings):
         if value and urlsplit(value).scheme not in ("http", "https"):
             raise ValueError("IVR_PUBLIC_URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str) -> str:
+        name = value.strip() or DEFAULT_TIMEZONE
+        try:
+            zone(name)
+        except ConfigError:
+            raise ValueError(
+                f"unknown time zone {name!r}: use an IANA name such as Asia/Shanghai, or UTC"
+            ) from None
+        return name
 
     @field_validator("redis_prefix")
     @classmethod
@@ -95,6 +117,11 @@ class Settings(BaseSettings):
     def allowed_recording_hosts(self) -> frozenset[str]:
         """Hosts (or host:port) recordings may be fetched from."""
         return frozenset(h.strip().lower() for h in self.recording_hosts.split(",") if h.strip())
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The bank's time zone (IVR_TIMEZONE): its days are the days reports count."""
+        return zone(self.timezone)
 
     @property
     def clock_movable(self) -> bool:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from zoneinfo import ZoneInfo
 
-from ivr.config import async_database_url
+import pytest
+from pydantic import ValidationError
+
+from ivr.config import Settings, async_database_url
 
 
 @pytest.mark.parametrize(
@@ -20,3 +23,19 @@ from ivr.config import async_database_url
 )
 def test_the_database_url_gets_the_async_driver_of_its_database(given: str, expected: str) -> None:
     assert async_database_url(given) == expected
+
+
+def test_the_banks_time_zone_is_shanghai_unless_set_and_checked_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("IVR_TIMEZONE", raising=False)
+    assert Settings(_env_file=None).zone == ZoneInfo("Asia/Shanghai")  # type: ignore[call-arg]
+    monkeypatch.setenv("IVR_TIMEZONE", "UTC")
+    assert Settings(_env_file=None).zone == ZoneInfo("UTC")  # type: ignore[call-arg]
+    monkeypatch.setenv("IVR_TIMEZONE", "Europe/London")
+    assert Settings(_env_file=None).timezone == "Europe/London"  # type: ignore[call-arg]
+    monkeypatch.setenv("IVR_TIMEZONE", "")  # an empty line in .env: the default
+    assert Settings(_env_file=None).timezone == "Asia/Shanghai"  # type: ignore[call-arg]
+    monkeypatch.setenv("IVR_TIMEZONE", "Asia/Shangai")
+    with pytest.raises(ValidationError, match="unknown time zone 'Asia/Shangai'"):
+        Settings(_env_file=None)  # type: ignore[call-arg]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ivr.bank_time import zone
 from ivr.calls.state import CallState, Phase
 from ivr.controller.ports import CallbackBooking, FlowSource
 from ivr.controller.webhook import Webhook
 from ivr.errors import InvalidInputError
 from ivr.flows import engine
-from ivr.flows.hours import is_open, next_open, zone
+from ivr.flows.hours import is_open, next_open
 from ivr.flows.model import HoursNode
 from ivr.ids import Language, Topic
 from ivr.routing.models import RoutingRequest

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from ivr.bank_time import zone
 from ivr.errors import ConfigError
-from ivr.flows.hours import span_problem, zone
+from ivr.flows.hours import span_problem
 from ivr.flows.loops import is_dead_end, labelled_targets, menus_never_left, reachable, trapped
 from ivr.flows.model import (
     DIGITS,

@@ -55,6 +55,7 @@ def _serve_in_process(
         ("IVR_PUBLIC_URL", "ftp://bank.example"),
         ("IVR_CALL_TTL_SECONDS", "a while"),
         ("IVR_LOG_LEVEL", "loud"),
+        ("IVR_TIMEZONE", "Mars/Olympus_Mons"),
     ],
 )
 def test_a_bad_setting_is_named_and_exits_2(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ivr.config import PROJECT_DIR
+from ivr.config import DEFAULT_TIMEZONE, PROJECT_DIR
 from ivr.flows.catalog import FlowCatalog
-from ivr.flows.hours import is_open
+from ivr.flows.hours import is_open, zones_apart
 from ivr.flows.model import (
     HoursNode,
     LanguageNode,
@@ -126,3 +126,13 @@ def test_cards_returns_and_the_survey_asks_first() -> None:
     assert any(node.type == "return" for node in cards.nodes.values())
     survey = catalog.get("survey")
     assert isinstance(survey.node(survey.start), SurveyNode)
+
+
+def test_the_banks_default_zone_is_the_shipped_opening_hours_zone() -> None:
+    """IVR_TIMEZONE's default matches the hours the main flow keeps, so reports count the
+    days the hotline opens on; a zone set apart from them is named at start."""
+    flows = shipped().flows
+    assert zones_apart(flows, DEFAULT_TIMEZONE) == []
+    assert zones_apart(flows, "UTC") == [
+        "flow 'main', node 'hours': opening hours in Asia/Shanghai"
+    ]

@@ -59,6 +59,7 @@ def _with_router(job: Callable[[Router], Awaitable[T]]) -> T:
                 redis=client,
                 keys=Keys(prefix=settings.redis_prefix),
                 policy=load_policy(settings.routing_dir / "policy.yaml"),
+                zone=settings.zone,  # the service's day, or a command would restart "today"
             )
             return await job(router)
         finally:

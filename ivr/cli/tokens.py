@@ -72,6 +72,7 @@ def _agent_known(agent_id: str) -> bool:
                 redis=client,
                 keys=Keys(prefix=settings.redis_prefix),
                 policy=load_policy(settings.routing_dir / "policy.yaml"),
+                zone=settings.zone,  # the service's day, or a command would restart "today"
             )
             await router.agents.get(agent_id)
             return True

@@ -27,6 +27,7 @@ from ivr.controller.speech_jobs import SpeechJobs
 from ivr.controller.switchboard import Switchboard
 from ivr.events import EventLog
 from ivr.flows.catalog import FlowCatalog
+from ivr.flows.hours import zones_apart
 from ivr.flows.pinning import FlowVersionSource
 from ivr.flows.publishing import seed_all
 from ivr.keys import Keys
@@ -109,6 +110,12 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
     catalog = FlowCatalog.load(
         flows_dir=settings.flows_dir, prompts_dir=settings.prompts_dir
     )  # invalid flows or prompts: ConfigError, naming each
+    for apart in zones_apart(catalog.flows, settings.timezone):
+        log.warning(
+            "%s, while IVR_TIMEZONE (the bank's days in reports and pages) is %s",
+            apart,
+            settings.timezone,
+        )
     redis = redis_client(settings.redis_url)
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(redis.aclose)
@@ -129,6 +136,7 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
             keys=keys,
             policy=load_policy(settings.routing_dir / "policy.yaml"),
             clock=clock.now,
+            zone=settings.zone,
             events=events,
             callback_events=False,  # the controller logs callbacks with the webhook's events
         )

@@ -24,15 +24,18 @@ server processes can never give one agent two calls.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from importlib import resources
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
+from ivr.bank_time import UTC, local_date
 from ivr.keys import Keys
 from ivr.routing.records import AgentRecord, Considered, RouteOutcome
 
@@ -53,6 +56,7 @@ PER_POOL = 4
 """Heads read from each pool: enough to skip agents who already declined this call."""
 CALL_TTL_SECONDS = 6 * 3600
 HISTORY_LENGTH = 50
+EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
 T = TypeVar("T")
 
 
@@ -87,12 +91,12 @@ class AgentIndex:
         redis: aioredis.Redis,
         keys: Keys,
         clock: Callable[[], float] = time.time,
-        day_offset_seconds: float = 0.0,
+        zone: ZoneInfo = UTC,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._clock = clock
-        self._day_offset = day_offset_seconds
+        self._zone = zone
         self._base = keys.routing("")
         self._scripts = _load_scripts(redis)
 
@@ -102,7 +106,9 @@ class AgentIndex:
 
     async def _run(self, name: str, *args: str | int | float) -> Any:
         now = self._clock()
-        day = int((now + self._day_offset) // 86400)
+        # Days since 1970-01-01 on the bank's calendar: "calls today" start at zero at the
+        # bank's midnight (for UTC the same numbers as whole days of epoch seconds).
+        day = local_date(now, self._zone).toordinal() - EPOCH_DAY
         return await self._scripts[name](args=[self._base, repr(now), day, *args])
 
     async def configure(

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 
+from ivr.bank_time import UTC
 from ivr.errors import InvalidInputError, NotFoundError
 from ivr.events import EventLog
 from ivr.ids import AgentState, Topic
@@ -63,7 +65,7 @@ class Router:
         events: EventLog | None = None,
         callback_events: bool = True,
         clock: Callable[[], float] = time.time,
-        day_offset_seconds: float = 0.0,
+        zone: ZoneInfo = UTC,
     ) -> None:
         self._redis = redis
         self._keys = keys
@@ -72,9 +74,8 @@ class Router:
         # False in the service: the call controller logs callbacks with its webhook's events.
         self._callback_events = events if callback_events else None
         self._clock = clock
-        self._index = AgentIndex(
-            redis=redis, keys=keys, clock=clock, day_offset_seconds=day_offset_seconds
-        )
+        # The bank's zone: an agent's calls today start at zero at its midnight.
+        self._index = AgentIndex(redis=redis, keys=keys, clock=clock, zone=zone)
         self._configured = False
         self.agents = AgentRoster(index=self._index, ready=self.start)
 

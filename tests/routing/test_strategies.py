@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
 import redis.asyncio as aioredis
 
+from ivr.events import EventLog
 from ivr.ids import AgentState
 from ivr.keys import Keys
 from ivr.routing.models import DecisionKind
 from ivr.routing.router import Router
-from tests.routing.routing_support import Clock, RouterFactory, agent, call
+from tests.routing.routing_support import Clock, RouterFactory, agent, call, small_policy
 
 
 async def _serve_call(router: Router, sid: str, clock: Clock, talk: float = 60.0) -> str:
@@ -128,3 +133,29 @@ async def test_a_new_day_starts_every_agent_at_zero(
     await router.tick()
     assert (await router.get_agent("a")).status.calls_today == 0
     assert 0 <= float(await redis.zscore(pool, "a")) < 1  # the pool ranks by today's calls
+
+
+@pytest.mark.parametrize(
+    ("zone", "after_midnight"), [("Asia/Shanghai", 0), ("UTC", 1), ("America/New_York", 1)]
+)
+async def test_calls_today_start_at_zero_at_the_banks_midnight(
+    redis: aioredis.Redis, keys: Keys, zone: str, after_midnight: int
+) -> None:
+    """23:59 to 00:01 in Shanghai is 15:59 to 16:01 UTC: a new day there only."""
+    clock = Clock(datetime.fromisoformat("2026-12-03T15:59:00+00:00").timestamp())
+    router = Router(
+        redis=redis,
+        keys=keys,
+        policy=small_policy(**_with_strategy("fewest_calls")),
+        events=EventLog(redis=redis, keys=keys),
+        clock=clock,
+        zone=ZoneInfo(zone),
+    )
+    await router.start()
+    await router.add_agent(agent("a", {"card_services": 3}))
+    await router.tick()
+    assert await _serve_call(router, "CA-late", clock) == "a"
+    assert (await router.get_agent("a")).status.calls_today == 1
+    clock.advance(120)
+    await router.tick()
+    assert (await router.get_agent("a")).status.calls_today == after_midnight

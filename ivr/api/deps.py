@@ -8,6 +8,7 @@ costs a thread hop on every request.
 from __future__ import annotations
 
 from typing import Annotated, cast
+from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 from fastapi import Depends, Request
@@ -24,6 +25,11 @@ from ivr.tickets.versions import VersionStore
 async def get_settings(request: Request) -> Settings:
     """The service settings."""
     return cast(Settings, request.app.state.settings)
+
+
+async def get_bank_zone(request: Request) -> ZoneInfo:
+    """The bank's time zone (IVR_TIMEZONE): the days reports, pages and API dates mean."""
+    return cast(Settings, request.app.state.settings).zone
 
 
 async def get_redis(request: Request) -> aioredis.Redis:
@@ -70,6 +76,7 @@ async def get_audit_log(request: Request) -> AuditLog:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+BankZoneDep = Annotated[ZoneInfo, Depends(get_bank_zone)]
 RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
 KeysDep = Annotated[Keys, Depends(get_keys)]
 TicketStoreDep = Annotated[TicketStore, Depends(get_ticket_store)]

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import ValidationError
 
 from ivr.api.audit import actor
 from ivr.api.auth import PrincipalDep
-from ivr.api.deps import KeysDep, RedisDep, TicketStoreDep
+from ivr.api.deps import BankZoneDep, KeysDep, RedisDep, TicketStoreDep
+from ivr.bank_time import as_epoch, date_start
 from ivr.errors import InvalidInputError, NotFoundError
 from ivr.ids import Emotion, Topic
 from ivr.security import Principal, Role
@@ -29,10 +31,18 @@ MAX_PATCH_BYTES = 16 * 1024
 # Far beyond any real page, and within the 64-bit integers databases take for OFFSET.
 MAX_OFFSET = 10**9
 TicketId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_:.-]+$")]
+WHEN_DESCRIPTION = (
+    "ISO 8601 date (that day of the bank's, IVR_TIMEZONE) or date-time (on the bank's "
+    "clock unless it carries an offset), or epoch seconds"
+)
 
 
-def parse_when(value: str | None, *, field: str) -> float | None:
-    """An ISO 8601 date or date-time (UTC when naive), or epoch seconds, as epoch seconds."""
+def parse_when(value: str | None, *, field: str, zone: ZoneInfo) -> float | None:
+    """Epoch seconds, or an ISO 8601 date or date-time on the bank's clock, as epoch seconds.
+
+    A date is the start of that day in `zone` (the bank's day); a date-time without an
+    offset is read on the bank's clock; an explicit offset (or Z) is honoured as given.
+    """
     if value is None or value == "":
         return None
     try:
@@ -41,8 +51,7 @@ def parse_when(value: str | None, *, field: str) -> float | None:
         pass
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+            return date_start(date.fromisoformat(value), zone)
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise HTTPException(
@@ -55,7 +64,7 @@ def parse_when(value: str | None, *, field: str) -> float | None:
                 }
             ],
         ) from None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    return as_epoch(when, zone)
 
 
 def may_see(principal: Principal, ticket: TicketView) -> bool:
@@ -77,12 +86,13 @@ def _forbidden() -> HTTPException:
 async def list_tickets(
     principal: PrincipalDep,
     store: TicketStoreDep,
+    zone: BankZoneDep,
     caller: Annotated[str | None, Query(max_length=64)] = None,
     topic: Topic | None = None,
     emotion: Emotion | None = None,
     status_: Annotated[Literal["open", "pending", "resolved"] | None, Query(alias="status")] = None,
-    since: Annotated[str | None, Query(description="ISO 8601 date or date-time")] = None,
-    until: Annotated[str | None, Query(description="ISO 8601 date or date-time")] = None,
+    since: Annotated[str | None, Query(description=WHEN_DESCRIPTION)] = None,
+    until: Annotated[str | None, Query(description=WHEN_DESCRIPTION)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[TicketView]:
@@ -98,8 +108,8 @@ async def list_tickets(
         emotion=emotion.value if emotion else None,
         status=status_,
         agent_id=agent_id,
-        since=parse_when(since, field="since"),
-        until=parse_when(until, field="until"),
+        since=parse_when(since, field="since", zone=zone),
+        until=parse_when(until, field="until", zone=zone),
         limit=limit,
         offset=offset,
     )
@@ -184,9 +194,13 @@ async def patch_ticket(
     store: TicketStoreDep,
     redis: RedisDep,
     keys: KeysDep,
+    zone: BankZoneDep,
 ) -> TicketView:
     """Change notes, status, disposition or callback_at; nothing else, nothing on error."""
     change = _parse_patch(await _read_limited(request))
+    if change.callback_at is not None and change.callback_at.tzinfo is None:
+        # A time without an offset is on the bank's clock, as the API's query dates are.
+        change.callback_at = change.callback_at.replace(tzinfo=zone)
     due = change.callback_epoch()
     if due is not None and due < time.time():
         raise HTTPException(

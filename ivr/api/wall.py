@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
@@ -61,7 +62,10 @@ class LiveWall(BaseModel):
     agents_by_state: dict[str, int] = Field(description="every state, zero included")
     callbacks_due: int
     callbacks_overdue: int
-    today: ReportSummary = Field(description="the calls since UTC midnight (reports summary)")
+    today: ReportSummary = Field(
+        description="the calls since midnight in the bank's time zone (reports summary)"
+    )
+    timezone: str = Field(description="the bank's time zone (IVR_TIMEZONE), whose day `today` is")
 
 
 def queue_on_wall(q: QueueStatus) -> QueueOnWall:
@@ -108,6 +112,7 @@ def live_wall(
     callbacks: Sequence[CallbackView],
     today: ReportSummary,
     now: float,
+    timezone: str,
 ) -> LiveWall:
     """The wall from routing's queues and roster, the open callbacks and today's summary."""
     on_wall = [queue_on_wall(q) for q in queues]
@@ -127,16 +132,18 @@ def live_wall(
         callbacks_due=len(callbacks),
         callbacks_overdue=overdue_callbacks(callbacks, now=now),
         today=today,
+        timezone=timezone,
     )
 
 
-async def read_wall(*, routing: Router, store: TicketStore, now: float) -> LiveWall:
+async def read_wall(*, routing: Router, store: TicketStore, now: float, zone: ZoneInfo) -> LiveWall:
     """Read routing's queues and roster and the ticket store, and build the wall."""
-    since = day_start(now)
+    since = day_start(now, zone=zone)
     return live_wall(
         queues=await routing.queue_status(),
         agents=await routing.list_agents(),
         callbacks=await store.callbacks(now=now),
         today=summarize(await report_tickets(store, since, None), period_from=since),
         now=now,
+        timezone=zone.key,
     )

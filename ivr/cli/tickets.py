@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import typer
 
+from ivr.bank_time import as_epoch
 from ivr.config import Settings
 from ivr.errors import IvrError
 
@@ -79,14 +80,18 @@ def with_store(job: Callable[[TicketStore], Awaitable[T]]) -> T:
 
 
 def parse_date(value: str | None, option: str) -> float | None:
-    """An ISO 8601 date or date-time (UTC when naive) as epoch seconds; exit 2 when invalid."""
+    """An ISO 8601 date or date-time as epoch seconds; exit 2 when invalid.
+
+    Without an offset it is on the bank's clock (IVR_TIMEZONE): `--since 2026-12-04` is
+    that day of the bank's, as the API's and the dashboard's dates are.
+    """
     if not value:
         return None
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not an ISO 8601 date", param_hint=option) from None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    return as_epoch(when, Settings().zone)
 
 
 def iso_time(epoch: float | None) -> str:
@@ -122,7 +127,7 @@ def list_tickets(
     topic: Annotated[str | None, typer.Option(help="a topic id")] = None,
     status: Annotated[str | None, typer.Option(help="open, pending or resolved")] = None,
     agent: Annotated[str | None, typer.Option(help="an agent id")] = None,
-    since: Annotated[str | None, typer.Option(help="ISO 8601 date")] = None,
+    since: Annotated[str | None, typer.Option(help="ISO 8601 date (the bank's day)")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     as_json: JsonOpt = False,
 ) -> None:
@@ -180,7 +185,9 @@ def show_ticket(
 
 @tickets_app.command("export")
 def export_tickets(
-    since: Annotated[str, typer.Option(help="ISO 8601 date: tickets created on or after it")],
+    since: Annotated[
+        str, typer.Option(help="ISO 8601 date (the bank's day): tickets created on or after it")
+    ],
     until: Annotated[str | None, typer.Option(help="ISO 8601 date: before it")] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="CSV file (default stdout)")

@@ -1,16 +1,19 @@
-"""The day-by-day report as CSV: one row per UTC day, then the period's total.
+"""The day-by-day report as CSV: one row per day of the bank's, then the period's total.
 
 Columns are fixed (every contract topic, emotion and outcome, zero when
 absent) so spreadsheets built on one export keep working on the next; a
-label outside the contract gets a column of its own after them.
+label outside the contract gets a column of its own after them. The last
+column, `timezone`, names the zone whose days the rows are; `from` and `to`
+are written on that zone's clock with their offset.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+from ivr.bank_time import local_date, local_iso
 from ivr.ids import Emotion, Topic
 from ivr.tickets.models import Outcome
 from ivr.tickets.reports import IN_PROGRESS, UNKNOWN, DailyReport, ReportSummary
@@ -44,10 +47,6 @@ def _labels(report: DailyReport) -> dict[str, list[str]]:
     return out
 
 
-def _iso(at: float | None) -> str:
-    return "" if at is None else datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
-
-
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -56,28 +55,34 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _row(label: str, s: ReportSummary, labels: dict[str, list[str]]) -> list[str]:
-    row = [label, _iso(s.period_from), _iso(s.period_to)]
+def _row(label: str, s: ReportSummary, labels: dict[str, list[str]], zone: ZoneInfo) -> list[str]:
+    def iso(at: float | None) -> str:
+        return "" if at is None else local_iso(at, zone)
+
+    row = [label, iso(s.period_from), iso(s.period_to)]
     row += [_cell(getattr(s, f)) for f in FIGURES]
     for name, (field, _) in _BREAKDOWNS.items():
         found: dict[str, int] = getattr(s, field)
         row += [str(found.get(label_, 0)) for label_ in labels[name]]
-    return row
+    return [*row, zone.key]
 
 
 def report_csv(report: DailyReport) -> str:
     """`report` as CSV text (header, a row per day, a `total` row)."""
     labels = _labels(report)
+    zone = ZoneInfo(report.timezone)
     header = ["day", "from", "to", *FIGURES]
     for name, names in labels.items():
         # Prefixed with the breakdown's name, so no header cell reads as a spreadsheet formula.
         header += [f"{name}.{label}" for label in names]
+    # Last, so every column an earlier export had keeps its place.
+    header.append("timezone")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for day in report.days:
         start = day.period_from
-        label = datetime.fromtimestamp(start, UTC).date().isoformat() if start is not None else ""
-        writer.writerow(_row(label, day, labels))
-    writer.writerow(_row("total", report.total, labels))
+        label = local_date(start, zone).isoformat() if start is not None else ""
+        writer.writerow(_row(label, day, labels, zone))
+    writer.writerow(_row("total", report.total, labels, zone))
     return out.getvalue()

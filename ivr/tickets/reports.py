@@ -2,7 +2,8 @@
 
 The reports API, its CSV export and the dashboard all call these, so a figure
 on the page and the same figure from `GET /api/reports/summary` cannot differ.
-Days are UTC days, as the API's dates are.
+Days are the bank's days: each starts at midnight in the zone passed in
+(IVR_TIMEZONE, wired in by the API and the pages), as the API's dates do.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import math
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
+from ivr import bank_time
 from ivr.tickets.models import CallbackStatus, Outcome
 from ivr.tickets.views import CallbackView, TicketView
 
@@ -54,10 +56,13 @@ class ReportSummary(BaseModel):
 
 
 class DailyReport(BaseModel):
-    """A period day by day (UTC days), and the whole period."""
+    """A period day by day (the bank's days, in `timezone`), and the whole period."""
 
     days: list[ReportSummary]
     total: ReportSummary
+    timezone: str = Field(
+        description="the IANA time zone whose midnights divide the days (IVR_TIMEZONE)"
+    )
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
@@ -163,27 +168,35 @@ def summarize(
     )
 
 
-def day_start(at: float) -> float:
-    """The start (UTC midnight) of the day holding `at`."""
-    day = datetime.fromtimestamp(at, UTC).date()
-    return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+def day_start(at: float, *, zone: ZoneInfo) -> float:
+    """The start (midnight in `zone`) of the bank's day holding `at`."""
+    return bank_time.day_start(at, zone)
 
 
-def days(since: float, until: float) -> list[tuple[float, float]]:
-    """The UTC days covering [since, until), each clipped to the period."""
+def days(since: float, until: float, *, zone: ZoneInfo) -> list[tuple[float, float]]:
+    """The bank's days covering [since, until), each clipped to the period."""
     out: list[tuple[float, float]] = []
     start = since
     while start < until:
-        midnight = datetime.fromtimestamp(day_start(start), UTC) + timedelta(days=1)
-        end = min(until, midnight.timestamp())
+        end = min(until, bank_time.next_day_start(start, zone))
         out.append((start, end))
         start = end
     return out
 
 
-def daily(tickets: Sequence[TicketView], *, since: float, until: float) -> DailyReport:
-    """`tickets` (created in [since, until)) summarized per UTC day, and in total."""
-    periods = days(since, until)
+def day_count(since: float, until: float, *, zone: ZoneInfo) -> int:
+    """How many of the bank's days [since, until) touches (`len(days(...))`, without the list)."""
+    if until <= since:
+        return 0
+    whole = (bank_time.local_date(until, zone) - bank_time.local_date(since, zone)).days
+    return whole + (0 if bank_time.day_start(until, zone) == until else 1)
+
+
+def daily(
+    tickets: Sequence[TicketView], *, since: float, until: float, zone: ZoneInfo
+) -> DailyReport:
+    """`tickets` (created in [since, until)) summarized per day of the bank's, and in total."""
+    periods = days(since, until, zone=zone)
     starts = [start for start, _ in periods]
     per_day: list[list[TicketView]] = [[] for _ in periods]
     for t in tickets:
@@ -196,4 +209,5 @@ def daily(tickets: Sequence[TicketView], *, since: float, until: float) -> Daily
             for chosen, (start, end) in zip(per_day, periods, strict=True)
         ],
         total=summarize(tickets, period_from=since, period_to=until),
+        timezone=zone.key,
     )

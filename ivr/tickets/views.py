@@ -106,8 +106,9 @@ class TicketPatch(BaseModel):
     callback_at: datetime | None = Field(
         default=None,
         description=(
-            "ISO 8601 date-time or epoch seconds (as tickets show it); schedules (or moves) "
-            "the callback task; null clears"
+            "ISO 8601 date-time (without an offset: on the bank's clock, IVR_TIMEZONE) or "
+            "epoch seconds (as tickets show it); schedules (or moves) the callback task; "
+            "null clears"
         ),
     )
 
@@ -129,7 +130,7 @@ class TicketPatch(BaseModel):
         return value
 
     def callback_epoch(self) -> float | None:
-        """`callback_at` as epoch seconds (naive times are UTC)."""
+        """`callback_at` as epoch seconds (naive times are UTC; the API makes them the bank's)."""
         result: float | None = _epoch(self.callback_at)
         return result
 

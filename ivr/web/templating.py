@@ -3,7 +3,10 @@
 `render(request, "page.html", {...})` gives every template `t` (page text in
 the user's language), `lang`, `session` (None when signed out), `csrf` (the
 token forms carry in a hidden `csrf` field and fetches in `X-CSRF-Token`) and
-`static(path)` (a URL under /static). Never mark text safe by hand.
+`static(path)` (a URL under /static) and `timezone` (the bank's IVR_TIMEZONE, which
+pages name wherever they show a date and scripts read from `<html data-timezone>`
+to show times on the bank's clock, whatever the browser's own zone). Never mark
+text safe by hand.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ def render(
         "csrf": session.csrf if session else getattr(request.state, "signin_csrf", ""),
         "static": static_url,
         "path": request.url.path,
+        "timezone": request.app.state.settings.timezone,
     }
     values.update(context or {})
     html = environment().get_template(template).render(values)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -13,6 +16,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from ivr.api import reports
+from ivr.bank_time import next_day_start
 from ivr.config import Settings
 from ivr.events import CallEvent, event_id
 from ivr.keys import Keys
@@ -22,6 +26,7 @@ from ivr.tickets.store import TicketStore
 from ivr.tickets.views import TicketView
 
 T0 = 1_800_000_000.0  # 2027-01-15T08:00:00Z
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -100,16 +105,12 @@ def _call(sid: str, at: float, *, wait: float, answered: bool, csat: int | None)
     ]
 
 
-@pytest.fixture
-async def client(
-    settings: Settings, redis: aioredis.Redis, keys: Keys
+async def _reports_client(
+    settings: Settings, redis: aioredis.Redis, keys: Keys, calls: list[list[CallEvent]]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The reports router over a store holding a morning's calls, with a supervisor token."""
     store = await TicketStore.open(settings.database_url)
-    await store.persist(_call("CA1", T0, wait=10, answered=True, csat=5))
-    await store.persist(_call("CA2", T0 + 60, wait=40, answered=True, csat=3))
-    await store.persist(_call("CA3", T0 + 120, wait=100, answered=False, csat=None))
-    await store.persist(_call("CA4", T0 + 86_400, wait=1, answered=True, csat=1))  # next day
+    for events in calls:
+        await store.persist(events)
     app = FastAPI()
     app.include_router(reports.router)
     app.state.settings, app.state.redis, app.state.keys, app.state.tickets = (
@@ -127,6 +128,45 @@ async def client(
     ) as c:
         yield c
     await store.close()
+
+
+@pytest.fixture
+async def client(
+    settings: Settings, redis: aioredis.Redis, keys: Keys
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The reports router over a store holding a morning's calls, with a supervisor token.
+
+    These tests count UTC days (IVR_TIMEZONE=UTC): 08:00 UTC is the morning.
+    """
+    settings.timezone = "UTC"
+    calls = [
+        _call("CA1", T0, wait=10, answered=True, csat=5),
+        _call("CA2", T0 + 60, wait=40, answered=True, csat=3),
+        _call("CA3", T0 + 120, wait=100, answered=False, csat=None),
+        _call("CA4", T0 + 86_400, wait=1, answered=True, csat=1),  # next day
+    ]
+    async for c in _reports_client(settings, redis, keys, calls):
+        yield c
+
+
+def _at(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
+
+
+@pytest.fixture
+async def shanghai(
+    settings: Settings, redis: aioredis.Redis, keys: Keys
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The reports of a bank in Shanghai (IVR_TIMEZONE=Asia/Shanghai), with calls around its
+    midnight: 23:50 on 3 December, then 00:30 and 17:00 on the 4th, in Shanghai."""
+    settings.timezone = "Asia/Shanghai"
+    calls = [
+        _call("CA-late", _at("2026-12-03T15:50:00Z"), wait=5, answered=True, csat=5),
+        _call("CA-early", _at("2026-12-03T16:30:00Z"), wait=60, answered=False, csat=None),
+        _call("CA-day", _at("2026-12-04T09:00:00Z"), wait=15, answered=True, csat=4),
+    ]
+    async for c in _reports_client(settings, redis, keys, calls):
+        yield c
 
 
 async def test_summary_of_a_day(client: httpx.AsyncClient) -> None:
@@ -187,3 +227,52 @@ async def test_a_day_by_day_report_is_at_most_a_year(client: httpx.AsyncClient) 
     assert r.json()["detail"][0]["loc"] == ["query", "from"]
     default = (await client.get("/api/reports/daily")).json()
     assert len(default["days"]) == 7  # the last seven days, today included
+
+
+async def test_a_date_is_the_banks_day_in_shanghai(shanghai: httpx.AsyncClient) -> None:
+    r = await shanghai.get("/api/reports/daily?from=2026-12-03&to=2026-12-05")
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["timezone"] == "Asia/Shanghai"
+    first, second = report["days"]
+    assert first["period_from"] == _at("2026-12-03T00:00:00+08:00")
+    assert second["period_from"] == _at("2026-12-04T00:00:00+08:00")
+    assert second["period_to"] == report["total"]["period_to"] == _at("2026-12-05T00:00:00+08:00")
+    # 00:30 on the 4th in Shanghai is the 4th's call, though UTC still says the 3rd.
+    assert (first["calls"], first["answered"]) == (1, 1)
+    assert (second["calls"], second["abandoned"], second["answered"]) == (2, 1, 1)
+
+    day = (await shanghai.get("/api/reports/summary?from=2026-12-04&to=2026-12-05")).json()
+    assert day == second
+    # A naive date-time is on the bank's clock; an offset or epoch seconds as given.
+    for since in ("2026-12-04T00:00:00", "2026-12-03T16:00:00Z", "2026-12-04T00:00:00%2B08:00"):
+        assert (await shanghai.get(f"/api/reports/summary?from={since}")).json()["calls"] == 2
+    epoch = _at("2026-12-03T16:00:00Z")
+    assert (await shanghai.get(f"/api/reports/summary?from={epoch}")).json()["calls"] == 2
+    r = await shanghai.get("/api/reports/summary?from=2026-12-03T23:55:00&to=2026-12-04T00:40")
+    assert r.json()["calls"] == 1  # the 00:30 call only
+
+    exported = await shanghai.get("/api/reports/daily.csv?from=2026-12-03&to=2026-12-05")
+    assert "ivr-report-2026-12-03-2026-12-05.csv" in exported.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [(row["day"], row["calls"]) for row in rows] == [
+        ("2026-12-03", "1"),
+        ("2026-12-04", "2"),
+        ("total", "3"),
+    ]
+    assert rows[1]["from"] == "2026-12-04T00:00:00+08:00"
+    assert {row["timezone"] for row in rows} == {"Asia/Shanghai"}
+    assert exported.text.splitlines()[0].endswith(",timezone")
+
+
+async def test_the_default_week_ends_at_the_banks_next_midnight(
+    shanghai: httpx.AsyncClient,
+) -> None:
+    before = next_day_start(time.time(), SHANGHAI)
+    days = (await shanghai.get("/api/reports/daily")).json()["days"]
+    after = next_day_start(time.time(), SHANGHAI)
+    assert len(days) == 7
+    assert days[-1]["period_to"] in (before, after)  # the same unless midnight passed meanwhile
+    for day in days:
+        start = datetime.fromtimestamp(day["period_from"], SHANGHAI)
+        assert (start.hour, start.minute) == (0, 0)

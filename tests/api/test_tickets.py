@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -104,6 +105,57 @@ async def test_filters(api: Api) -> None:
     assert sids((await get(f"/api/tickets?since={since}", headers=h)).json()) == ["CA3", "CA2"]
     for bad in ("topic=pizza", "emotion=x", "status=closed", "since=yesterday", "limit=0"):
         assert (await get(f"/api/tickets?{bad}", headers=h)).status_code == 422, bad
+
+
+async def test_dates_are_the_banks_days_and_naive_times_its_clock(
+    api: Api, settings: Settings
+) -> None:
+    # CA1..CA3 came in at 16:00 in Shanghai on 15 January; CA4 at 00:30 on the 16th there,
+    # which is still the 15th in UTC.
+    late = datetime.fromisoformat("2027-01-15T16:30:00+00:00").timestamp()
+    await api.store.persist(call("CA4", caller="+1004", agent=None, topic="loans", at=late))
+    h = api.auth("admin")
+
+    async def listed(query: str) -> list[str]:
+        r = await api.client.get(f"/api/tickets?{query}", headers=h)
+        assert r.status_code == 200, r.text
+        return sids(r.json())
+
+    settings.timezone = "Asia/Shanghai"
+    assert await listed("since=2027-01-16") == ["CA4"]
+    assert await listed("since=2027-01-15&until=2027-01-16") == ["CA3", "CA2", "CA1"]
+    assert await listed("since=2027-01-15T16:01:00") == ["CA4", "CA3", "CA2"]  # 08:01 UTC
+    # An explicit offset, and epoch seconds, mean what they say in any zone.
+    assert await listed("since=2027-01-15T08:01:00Z") == ["CA4", "CA3", "CA2"]
+    assert await listed(f"since={T0 + 50}") == ["CA4", "CA3", "CA2"]
+
+    settings.timezone = "UTC"
+    assert await listed("since=2027-01-16") == []
+    assert await listed("since=2027-01-15&until=2027-01-16") == ["CA4", "CA3", "CA2", "CA1"]
+    assert await listed("since=2027-01-15T08:01:00") == ["CA4", "CA3", "CA2"]
+    assert await listed("since=2027-01-15T08:01:00Z") == ["CA4", "CA3", "CA2"]
+
+
+async def test_a_callback_time_without_an_offset_is_on_the_banks_clock(
+    api: Api, settings: Settings
+) -> None:
+    settings.timezone = "Asia/Shanghai"
+    shanghai = ZoneInfo("Asia/Shanghai")
+    tomorrow = datetime.now(shanghai).date() + timedelta(days=1)
+    typed = f"{tomorrow.isoformat()}T10:00:00"
+    r = await api.client.patch(
+        f"/api/tickets/{ticket_id('CA1')}", json={"callback_at": typed}, headers=api.auth("agent")
+    )
+    assert r.status_code == 200, r.text
+    expected = datetime.fromisoformat(typed).replace(tzinfo=shanghai).timestamp()
+    assert r.json()["callback_at"] == expected
+    # With an offset it is that instant, whatever the bank's zone.
+    r = await api.client.patch(
+        f"/api/tickets/{ticket_id('CA1')}",
+        json={"callback_at": f"{tomorrow.isoformat()}T10:00:00+00:00"},
+        headers=api.auth("agent"),
+    )
+    assert r.json()["callback_at"] == expected + 8 * 3600
 
 
 async def test_one_ticket_has_the_contract_fields_and_its_events(api: Api) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from ivr.api import agents, reports
+from ivr.bank_time import day_start
 from ivr.config import Settings
 from ivr.ids import AgentState
 from ivr.keys import Keys
@@ -23,6 +25,8 @@ from ivr.tickets.models import ticket_id
 from ivr.tickets.store import TicketStore
 from ivr.tickets.views import TicketPatch
 from tests.tickets.conftest import answered_call
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _request(
@@ -51,7 +55,9 @@ def _agent(ident: str, **skills: int) -> Agent:
 async def wall(
     settings: Settings, redis: aioredis.Redis, keys: Keys
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Router, TicketStore]]:
-    """The reports and agents routes over real Redis, SQLite and the shipped policy."""
+    """The reports and agents routes over real Redis, SQLite and the shipped policy; the
+    bank's days are Shanghai's (IVR_TIMEZONE=Asia/Shanghai)."""
+    settings.timezone = "Asia/Shanghai"
     store = await TicketStore.open(settings.database_url_async())
     router = Router(
         redis=redis, keys=keys, policy=load_policy(settings.routing_dir / "policy.yaml")
@@ -90,9 +96,12 @@ async def test_the_wall_shows_queues_agents_callbacks_and_today(
         _request("CA-calm", topic="account_inquiry", waited=10, emotion="sad", intensity=0.1)
     )
     now = time.time()
-    # Two calls answered today; one promised a callback an hour ago, one in an hour.
+    midnight = day_start(now, SHANGHAI)
+    # Two calls answered today (in Shanghai); one promised a callback an hour ago, one in an
+    # hour. Ten minutes ago, or just after midnight if that was yesterday.
     for sid, callback_at in (("CA-late", now - 3600), ("CA-soon", now + 3600)):
-        await store.persist(answered_call(sid, t0=now - 600, queue_wait=5.0, csat=4))
+        t0 = max(now - 600, midnight)
+        await store.persist(answered_call(sid, t0=t0, queue_wait=5.0, csat=4))
         await store.patch(
             ticket_id(sid), TicketPatch(callback_at=callback_at), actor="test", audit=False
         )
@@ -114,8 +123,10 @@ async def test_the_wall_shows_queues_agents_callbacks_and_today(
     amy = next(a for a in live["agents"] if a["id"] == "amy")
     assert (amy["state"], amy["call_sid"]) == ("busy", "CA-amy")
     assert [a["id"] for a in live["agents"]] == ["amy", "bob", "cat"]  # in the order of states
-    today = datetime.fromtimestamp(now, UTC).date().isoformat()
+    today = datetime.fromtimestamp(now, SHANGHAI).date().isoformat()
     summary = (await client.get(f"/api/reports/summary?from={today}")).json()
+    assert live["timezone"] == "Asia/Shanghai"
+    assert live["today"]["period_from"] in (midnight, day_start(time.time(), SHANGHAI))
     assert live["today"] == summary
     assert summary["calls"] == 2 and summary["service_level"] == 1.0
     assert (live["callbacks_due"], live["callbacks_overdue"]) == (2, 1)

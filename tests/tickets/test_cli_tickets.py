@@ -74,7 +74,8 @@ def test_token_create_prints_a_working_token(db: str) -> None:
     assert runner.invoke(app, ["token", "create", "--role", "root"]).exit_code == 2
 
 
-def test_list_show_and_export(db: str, tmp_path: Path) -> None:
+def test_list_show_and_export(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_TIMEZONE", "UTC")  # the call came in on 14 November, UTC
     runner = CliRunner()
     r = runner.invoke(app, ["tickets", "list"])
     assert r.exit_code == 0, r.output
@@ -95,6 +96,23 @@ def test_list_show_and_export(db: str, tmp_path: Path) -> None:
     r = runner.invoke(app, ["tickets", "export", "--since", "2023-11-15"])
     assert r.stdout.strip().count("\n") == 0  # the header only
     assert runner.invoke(app, ["tickets", "export", "--since", "someday"]).exit_code == 2
+
+
+def test_export_dates_are_the_banks_days(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """22:13 UTC on 14 November is 06:13 on the 15th in Shanghai: a call of the 15th there."""
+    monkeypatch.setenv("IVR_TIMEZONE", "Asia/Shanghai")
+    runner = CliRunner()
+
+    def exported(*dates: str) -> int:
+        r = runner.invoke(app, ["tickets", "export", *dates])
+        assert r.exit_code == 0, r.output
+        return len(list(csv.DictReader(io.StringIO(r.stdout))))
+
+    assert exported("--since", "2023-11-15") == 1
+    assert exported("--since", "2023-11-14", "--until", "2023-11-15") == 0
+    assert exported("--since", "2023-11-15T06:13:00") == 1  # on the bank's clock
+    assert exported("--since", "2023-11-15T06:14:00") == 0
+    assert exported("--since", "2023-11-14T22:14:00Z") == 0  # an offset as given
 
 
 def test_callbacks_due_and_done(db: str, monkeypatch: pytest.MonkeyPatch) -> None:

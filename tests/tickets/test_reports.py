@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -15,6 +17,8 @@ from ivr.tickets.reports import (
     abandonment_rate,
     counts,
     daily,
+    day_count,
+    day_start,
     days,
     overdue_callbacks,
     service_level,
@@ -24,8 +28,16 @@ from ivr.tickets.store import TicketStore
 from ivr.tickets.views import CallbackView, TicketView
 from tests.tickets.conftest import answered_call
 
+# These tests count UTC days unless their name says another zone.
+UTC_ZONE = ZoneInfo("UTC")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NEW_YORK = ZoneInfo("America/New_York")
 DAY1 = 1_800_000_000.0 - 8 * 3600  # 2027-01-15T00:00:00Z
 DAY2 = DAY1 + 86_400
+
+
+def _at(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
 
 
 def _ticket(**fields: Any) -> TicketView:
@@ -74,10 +86,55 @@ def test_overdue_callbacks_are_due_and_past_their_time() -> None:
     assert overdue_callbacks(callbacks, now=200.0) == 2
 
 
-def test_days_are_utc_days_clipped_to_the_period() -> None:
-    assert days(DAY1 + 3600, DAY2 + 7200) == [(DAY1 + 3600, DAY2), (DAY2, DAY2 + 7200)]
-    assert days(DAY1, DAY1) == []
-    assert len(days(DAY1, DAY1 + 7 * 86_400)) == 7
+def test_utc_days_clipped_to_the_period() -> None:
+    z = UTC_ZONE
+    assert days(DAY1 + 3600, DAY2 + 7200, zone=z) == [(DAY1 + 3600, DAY2), (DAY2, DAY2 + 7200)]
+    assert days(DAY1, DAY1, zone=z) == []
+    assert len(days(DAY1, DAY1 + 7 * 86_400, zone=z)) == 7
+
+
+def test_a_call_after_shanghai_midnight_is_on_the_next_day_there_and_not_in_utc() -> None:
+    call = _at("2026-12-03T16:30:00+00:00")
+    assert day_start(call, zone=SHANGHAI) == _at("2026-12-04T00:00:00+08:00")
+    assert day_start(call, zone=UTC_ZONE) == _at("2026-12-03T00:00:00+00:00")
+    just_before = _at("2026-12-03T15:59:59+00:00")  # 23:59:59 in Shanghai
+    assert day_start(just_before, zone=SHANGHAI) == _at("2026-12-03T00:00:00+08:00")
+
+    since, until = _at("2026-12-03T00:00:00+08:00"), _at("2026-12-05T00:00:00+08:00")
+    tickets = [
+        _ticket(created_at=just_before, outcome="answered", queue_seconds=5.0),
+        _ticket(created_at=call, outcome="abandoned", queue_seconds=60.0),
+    ]
+    shanghai = daily(tickets, since=since, until=until, zone=SHANGHAI)
+    assert shanghai.timezone == "Asia/Shanghai"
+    assert [d.period_from for d in shanghai.days] == [since, _at("2026-12-04T00:00:00+08:00")]
+    assert [d.calls for d in shanghai.days] == [1, 1]
+    assert [d.abandoned for d in shanghai.days] == [0, 1]
+    # Counted on UTC days, both calls fall on 3 December.
+    on_utc = daily(tickets, since=_at("2026-12-03T00:00:00Z"), until=until, zone=UTC_ZONE)
+    assert [d.calls for d in on_utc.days] == [2, 0]
+    assert on_utc.timezone == "UTC"
+
+    rows = list(csv.DictReader(io.StringIO(report_csv(shanghai))))
+    assert [r["day"] for r in rows] == ["2026-12-03", "2026-12-04", "total"]
+    assert (rows[1]["from"], rows[1]["to"]) == (
+        "2026-12-04T00:00:00+08:00",
+        "2026-12-05T00:00:00+08:00",
+    )
+    assert {r["timezone"] for r in rows} == {"Asia/Shanghai"}
+    assert rows[1]["outcome.abandoned"] == "1"
+
+
+def test_new_york_days_keep_their_25_hours_when_the_clocks_go_back() -> None:
+    since = _at("2026-10-31T00:00:00-04:00")
+    until = _at("2026-11-03T00:00:00-05:00")
+    periods = days(since, until, zone=NEW_YORK)
+    assert [round((end - start) / 3600) for start, end in periods] == [24, 25, 24]
+    assert periods[2][0] == _at("2026-11-02T00:00:00-05:00")
+    assert day_count(since, until, zone=NEW_YORK) == len(periods) == 3
+    assert day_count(since + 3600, until - 3600, zone=NEW_YORK) == 3
+    assert day_count(since, since, zone=NEW_YORK) == 0
+    assert datetime.fromtimestamp(periods[1][1], UTC).hour == 5  # midnight, EST
 
 
 def test_daily_splits_by_day_and_the_total_is_the_whole_period() -> None:
@@ -86,7 +143,7 @@ def test_daily_splits_by_day_and_the_total_is_the_whole_period() -> None:
         _ticket(created_at=DAY2 - 0.001, outcome="abandoned", queue_seconds=50.0),
         _ticket(created_at=DAY2, outcome="answered", queue_seconds=40.0, csat=2),
     ]
-    report = daily(tickets, since=DAY1, until=DAY2 + 86_400)
+    report = daily(tickets, since=DAY1, until=DAY2 + 86_400, zone=UTC_ZONE)
     first, second = report.days
     assert (first.calls, first.service_level, first.abandonment_rate) == (2, 0.5, 0.5)
     assert (second.calls, second.service_level, second.csat_avg) == (1, 0.0, 2.0)
@@ -100,10 +157,13 @@ def test_csv_has_a_row_per_day_a_total_and_fixed_columns() -> None:
         _ticket(created_at=DAY2 + 10, outcome="abandoned", queue_seconds=30.0, topic="=cmd()"),
     ]
     rows = list(
-        csv.DictReader(io.StringIO(report_csv(daily(tickets, since=DAY1, until=DAY2 + 86_400))))
+        csv.DictReader(
+            io.StringIO(report_csv(daily(tickets, since=DAY1, until=DAY2 + 86_400, zone=UTC_ZONE)))
+        )
     )
     assert [r["day"] for r in rows] == ["2027-01-15", "2027-01-16", "total"]
     assert rows[0]["from"] == "2027-01-15T00:00:00Z"
+    assert rows[0]["timezone"] == "UTC"
     assert (rows[0]["service_level"], rows[0]["topic.loans"], rows[0]["csat_avg"]) == (
         "1",
         "1",
@@ -185,11 +245,14 @@ async def test_figures_from_the_store_on_each_database(store: TicketStore) -> No
     await store.persist(_events("CA-now", DAY2 + 7200, [("call.started", 0, {"caller": "+1"})]))
 
     report = daily(
-        await report_tickets(store, DAY1, DAY2 + 86_400), since=DAY1, until=DAY2 + 86_400
+        await report_tickets(store, DAY1, DAY2 + 86_400),
+        since=DAY1,
+        until=DAY2 + 86_400,
+        zone=UTC_ZONE,
     )
     # The reports' narrow read gives the figures the whole tickets give.
     whole = await store.between(DAY1, DAY2 + 86_400)
-    assert report == daily(whole, since=DAY1, until=DAY2 + 86_400)
+    assert report == daily(whole, since=DAY1, until=DAY2 + 86_400, zone=UTC_ZONE)
     assert [t.call_sid for t in await report_tickets(store, DAY2, None)] == [
         "CA-next-day",
         "CA-now",

@@ -171,6 +171,7 @@ def live_service(tmp: Path, model_cache: Path) -> Iterator[LiveService]:
         admin_token=ADMIN_TOKEN,
         redis_prefix=prefix,
         log_level="WARNING",
+        timezone="Asia/Shanghai",  # the bank's days; browsers in the tests sit elsewhere
         _env_file=None,  # type: ignore[call-arg]
     )
     server = uvicorn.Server(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import jwt
@@ -11,6 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.bank_time import day_start
 from ivr.calls.state import CallState, Utterance
 from ivr.errors import InvalidInputError
 from ivr.ids import Emotion, Language, Topic
@@ -25,6 +27,7 @@ from ivr.tickets.views import CustomerHistory, CustomerSummary, TicketView
 from ivr.web.console.coaching import CALMING_STEPS, coaching
 from ivr.web.console.pop import history_of, screen_pop
 from ivr.web.console.wrapup import check_callback
+from tests.tickets.conftest import answered_call
 from tests.web.conftest import Web
 
 CALL_SID = "CA" + "1" * 32
@@ -111,14 +114,42 @@ def test_the_pop_redacts_what_the_caller_said_and_explains_the_history() -> None
 
 def test_a_callback_must_lie_ahead_and_within_the_manuals_week() -> None:
     now = datetime(2026, 12, 4, 12, tzinfo=UTC)
-    days = 7.0
-    assert check_callback(None, now=now.timestamp(), days=days) is None
+    days, z = 7.0, ZoneInfo("Asia/Shanghai")
+    assert check_callback(None, now=now.timestamp(), days=days, zone=z) is None
     tomorrow = now + timedelta(days=1)
-    assert check_callback(tomorrow, now=now.timestamp(), days=days) == tomorrow.timestamp()
+    assert check_callback(tomorrow, now=now.timestamp(), days=days, zone=z) == tomorrow.timestamp()
     with pytest.raises(InvalidInputError, match="passed"):
-        check_callback(now - timedelta(hours=1), now=now.timestamp(), days=days)
+        check_callback(now - timedelta(hours=1), now=now.timestamp(), days=days, zone=z)
     with pytest.raises(InvalidInputError, match="within 7 days"):
-        check_callback(now + timedelta(days=8), now=now.timestamp(), days=days)
+        check_callback(now + timedelta(days=8), now=now.timestamp(), days=days, zone=z)
+
+
+def test_the_callback_time_an_agent_types_is_on_the_banks_clock() -> None:
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC).timestamp()  # 20:00 in Shanghai
+    typed = datetime(2026, 12, 5, 10, 0)  # the datetime-local field: no zone
+    shanghai = check_callback(typed, now=now, days=7, zone=ZoneInfo("Asia/Shanghai"))
+    assert shanghai == datetime(2026, 12, 5, 2, 0, tzinfo=UTC).timestamp()
+    utc = check_callback(typed, now=now, days=7, zone=ZoneInfo("UTC"))
+    assert utc == datetime(2026, 12, 5, 10, 0, tzinfo=UTC).timestamp()
+    # 19:00 typed in Shanghai has passed at 20:00 there, though 19:00 UTC is ahead.
+    with pytest.raises(InvalidInputError, match="passed"):
+        check_callback(datetime(2026, 12, 4, 19), now=now, days=7, zone=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/New_York"])
+async def test_my_tickets_today_start_at_the_banks_midnight(web: Web, zone: str) -> None:
+    web.settings.timezone = zone
+    midnight = day_start(time.time(), ZoneInfo(zone))
+    await web.store.persist(answered_call("CA-yesterday", t0=midnight - 1, agent_id="amy"))
+    await web.store.persist(answered_call("CA-today", t0=midnight, agent_id="amy"))
+    await web.store.persist(answered_call("CA-someone-else", t0=midnight, agent_id="bo"))
+    await web.sign_in("agent")
+    work = await web.client.get("/console/work", headers={"Accept": "application/json"})
+    assert work.status_code == 200, work.text
+    assert [t["created_at"] for t in work.json()["tickets"]] == [midnight]
+    page = await web.client.get("/console")
+    assert f"My tickets today ({zone})" in page.text
+    assert f"Call back on ({zone})" in page.text
 
 
 def test_our_dial_names_the_client_and_carries_the_ticket_and_the_simulator_reads_both() -> None:

@@ -56,7 +56,12 @@ def amy_token(service: LiveService) -> str:
 def amy(service: LiveService, browser: Browser, amy_token: str) -> Iterator[Page]:
     """Amy's console, signed in."""
     token = amy_token
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=service.url)
+    # Amy's browser is set to Los Angeles; the desk shows and takes times on the bank's clock.
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800},
+        base_url=service.url,
+        timezone_id="America/Los_Angeles",
+    )
     page = context.new_page()
     page.on("console", lambda m: m.type == "error" and BROWSER_ERRORS.append(m.text))
     page.goto("/console")
@@ -123,8 +128,10 @@ def test_an_angry_mandarin_repeat_caller_rings_pops_is_coached_and_wrapped_up(
     amy.select_option("#disposition", "complaint")
     amy.check("input[name=bank_at_fault][value=yes]")
     amy.check("input[name=status][value=pending]")
-    tomorrow = dt.datetime.now() + dt.timedelta(days=1)
-    amy.fill("#callback-at", tomorrow.strftime("%Y-%m-%dT10:00"))
+    bank = service.settings.zone
+    tomorrow = dt.datetime.now(bank).date() + dt.timedelta(days=1)
+    expect(amy.locator("label[for=callback-at]")).to_have_text("Call back on (Asia/Shanghai)")
+    amy.fill("#callback-at", f"{tomorrow.isoformat()}T10:00")
     amy.screenshot(path=SHOTS / "console-pop.png", full_page=True)
 
     amy.click("#end-call")
@@ -164,7 +171,10 @@ def test_an_angry_mandarin_repeat_caller_rings_pops_is_coached_and_wrapped_up(
         ),
     )
     assert "4111" not in ticket["notes"] and "[card redacted]" in ticket["notes"]
-    assert ticket["status"] == "pending" and ticket["callback_at"] is not None
+    assert ticket["status"] == "pending"
+    # 10:00 as typed is 10:00 in Shanghai, though the browser's own clock is Los Angeles's.
+    ten = dt.datetime.combine(tomorrow, dt.time(10), tzinfo=bank)
+    assert ticket["callback_at"] == ten.timestamp()
     ticks = [e["data"]["step"] for e in ticket["events"] if e["type"] == "agent.checklist"]
     assert sorted(ticks) == ["explain", "judge", "listen", "record"]
     wrap = next(e["data"] for e in ticket["events"] if e["type"] == "agent.wrap_up")
@@ -175,6 +185,9 @@ def test_an_angry_mandarin_repeat_caller_rings_pops_is_coached_and_wrapped_up(
     callbacks = amy.locator("#callbacks li")
     expect(callbacks.first).to_contain_text(CALLER)
     expect(callbacks.first).to_contain_text("[card redacted]")
+    shown = rf"{tomorrow.month}/{tomorrow.day}/{tomorrow.year}, 10:00:00\sAM"
+    expect(callbacks.first).to_contain_text(re.compile(shown))
+    expect(amy.locator("#work h3").nth(1)).to_have_text("My tickets today (Asia/Shanghai)")
     expect(amy.locator("#today")).to_contain_text("<script>window.pwned = 1</script>")
     assert amy.evaluate("window.pwned") is None
     amy.locator("#work").scroll_into_view_if_needed()

@@ -7,7 +7,8 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from ivr.api import reports
+from ivr.bank_time import day_start
 from ivr.config import Settings
 from ivr.ids import AgentState
 from ivr.keys import Keys
@@ -30,7 +32,8 @@ from ivr.web.site import add_pages
 from tests.tickets.conftest import answered_call
 from tests.web.conftest import csrf_in
 
-DAY1 = 1_800_000_000.0 - 8 * 3600  # 2027-01-15T00:00:00Z
+DAY1 = 1_800_000_000.0 - 8 * 3600  # 2027-01-15T00:00:00Z, 08:00 in Shanghai
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
@@ -51,7 +54,9 @@ class Floor:
 
 @pytest.fixture
 async def floor(settings: Settings, redis: aioredis.Redis, keys: Keys) -> AsyncIterator[Floor]:
-    """The pages and the reports API over real Redis, SQLite and the shipped routing policy."""
+    """The pages and the reports API over real Redis, SQLite and the shipped routing policy,
+    for a bank in Shanghai (IVR_TIMEZONE=Asia/Shanghai)."""
+    settings.timezone = "Asia/Shanghai"
     store = await TicketStore.open(settings.database_url)
     router = Router(
         redis=redis, keys=keys, policy=load_policy(settings.routing_dir / "policy.yaml")
@@ -104,8 +109,11 @@ async def test_only_supervisors_and_admins_see_the_dashboard(floor: Floor) -> No
 
 async def test_the_live_page_shows_what_the_reports_api_says(floor: Floor) -> None:
     now = time.time()
-    await floor.store.persist(answered_call("CA1", t0=now - 900, queue_wait=5.0, csat=5))
-    await floor.store.persist(answered_call("CA2", t0=now - 600, queue_wait=50.0, csat=2))
+    midnight = day_start(now, SHANGHAI)
+    # Calls today in Shanghai: a quarter and ten minutes ago, or just after its midnight.
+    t1, t2 = max(now - 900, midnight), max(now - 600, midnight + 1)
+    await floor.store.persist(answered_call("CA1", t0=t1, queue_wait=5.0, csat=5))
+    await floor.store.persist(answered_call("CA2", t0=t2, queue_wait=50.0, csat=2))
     # A name is whatever an admin typed: the page shows it as text, never as markup.
     evil = Agent(
         id="amy",
@@ -133,7 +141,9 @@ async def test_the_live_page_shows_what_the_reports_api_says(floor: Floor) -> No
     assert "<img src=x" not in page.text and "&lt;img src=x" in page.text
     assert "<script>" not in page.text  # scripts come from files only
 
-    today = datetime.fromtimestamp(now, UTC).date().isoformat()
+    assert "Today (Asia/Shanghai)" in page.text
+    assert '<html lang="en-US" data-timezone="Asia/Shanghai">' in page.text
+    today = datetime.fromtimestamp(now, SHANGHAI).date().isoformat()
     summary = (await floor.api.get(f"/api/reports/summary?from={today}")).json()
     shown = figures(page.text)
     for key in ("calls", "answered", "abandoned", "service_level", "abandonment_rate"):
@@ -164,19 +174,25 @@ async def test_the_page_speaks_chinese(floor: Floor) -> None:
     floor.page.cookies.set("ivr_lang", "zh-CN")
     page = await floor.page.get("/dashboard")
     assert "主管看板" in page.text and "20 秒内接听" in page.text
+    assert "今日（Asia/Shanghai）" in page.text
 
 
 async def test_past_days_their_csv_and_bad_dates(floor: Floor) -> None:
     await floor.store.persist(answered_call("CA1", t0=DAY1 + 3600, queue_wait=5.0, csat=4))
     await floor.store.persist(answered_call("CA2", t0=DAY1 + 90_000, queue_wait=30.0, csat=None))
+    # 23:30 on the 14th in UTC is 07:30 on the 15th in Shanghai: a call of the 15th here.
+    await floor.store.persist(answered_call("CA3", t0=DAY1 - 1800, queue_wait=2.0, csat=None))
     await floor.sign_in("supervisor")
     page = await floor.page.get("/dashboard?from=2027-01-15&to=2027-01-17")
     assert page.status_code == 200
+    assert "Days and times in Asia/Shanghai" in page.text
+    assert f'data-day="{DAY1 - 8 * 3600}"' in page.text  # the 15th began at 16:00 UTC on the 14th
     assert [d for d in re.findall(r'class="day">([^<]+)<', page.text)] == [
         "2027-01-15",
         "2027-01-16",
     ]
     total = (await floor.api.get("/api/reports/summary?from=2027-01-15&to=2027-01-17")).json()
+    assert total["calls"] == 3
     shown = figures(page.text)
     for key in ("calls", "service_level", "queue_seconds_avg", "csat_avg"):
         assert _same(shown[key], total[key]), key

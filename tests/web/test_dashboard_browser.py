@@ -14,7 +14,7 @@ import re
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,12 @@ def test_a_supervisor_watches_calls_queue_and_be_answered(
 ) -> None:
     for agent_id in ("ana", "bo"):
         service.add_agent(agent_id, status="away")
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=service.url)
+    # The supervisor's browser is set to Los Angeles: the page keeps to the bank's days.
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800},
+        base_url=service.url,
+        timezone_id="America/Los_Angeles",
+    )
     page = context.new_page()
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
@@ -121,6 +126,7 @@ def test_a_supervisor_watches_calls_queue_and_be_answered(
     page.evaluate("window.stillTheSamePage = true")
     waiting = page.locator('#wall .tile[data-figure="waiting"]')
     expect(waiting).to_have_attribute("data-value", "0")
+    expect(page.locator("#today-h")).to_have_text("Today (Asia/Shanghai)")
 
     # Two callers ring while both agents are away: the wall shows them waiting.
     calls = [service.call_in_background([], caller_input=WaitingCaller()) for _ in range(2)]
@@ -138,7 +144,8 @@ def test_a_supervisor_watches_calls_queue_and_be_answered(
         assert record.errors == [], record.transcript
         assert "Thank you for your feedback" in record.transcript
 
-    today = datetime.now(UTC).date().isoformat()
+    bank = service.settings.zone
+    today = datetime.now(bank).date().isoformat()
 
     def stored(api: Any) -> dict[str, Any] | None:
         # The persister stores each call a moment after it ends.
@@ -166,8 +173,9 @@ def test_a_supervisor_watches_calls_queue_and_be_answered(
 
     # Past days: yesterday and today, the same figures from the reports, a trend drawn.
     page.set_viewport_size({"width": 1280, "height": 800})
-    now = datetime.now(UTC)
-    page.locator("#from").fill((now - timedelta(days=1)).date().isoformat())
+    now = datetime.now(bank)
+    yesterday = (now - timedelta(days=1)).date().isoformat()
+    page.locator("#from").fill(yesterday)
     page.locator("#to").fill((now + timedelta(days=1)).date().isoformat())
     page.locator("#to").press("Enter")
     expect(page).to_have_url(re.compile(r"/dashboard\?from="))
@@ -175,7 +183,12 @@ def test_a_supervisor_watches_calls_queue_and_be_answered(
     assert period["calls"] == "2"
     assert period["service_level"] == _as_api_writes(summary["service_level"])
     expect(page.locator("#days tbody tr")).to_have_count(2)
+    expect(page.locator("#days th.day")).to_have_text([yesterday, now.date().isoformat()])
+    expect(page.locator(".hint")).to_contain_text("Days and times in Asia/Shanghai")
     expect(page.locator("#trend .uplot canvas")).to_have_count(1)
+    # The trend's cursor names the bank's date of the first day, not Los Angeles's.
+    page.locator("#trend .u-over").hover(position={"x": 1, "y": 20})
+    expect(page.locator("#trend .u-legend .u-series").first).to_contain_text(yesterday)
     page.screenshot(path=SHOTS / "dashboard-days.png", full_page=True)
     assert not [m for m in console if "Content Security Policy" in m], console
     context.close()

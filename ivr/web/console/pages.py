@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import redis.asyncio as aioredis
@@ -13,7 +12,8 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel
 
-from ivr.api.deps import KeysDep, RedisDep, RouterDep, SettingsDep, TicketStoreDep
+from ivr.api.deps import BankZoneDep, KeysDep, RedisDep, RouterDep, SettingsDep, TicketStoreDep
+from ivr.bank_time import day_start
 from ivr.errors import NotFoundError
 from ivr.events import STREAM_FIELD, CallEvent
 from ivr.ids import AgentState, Language
@@ -185,7 +185,9 @@ def _story(t: TicketView) -> dict[str, object]:
 
 
 @router.get("/console/work")
-async def my_work(session: AgentPage, store: TicketStoreDep) -> dict[str, object]:
+async def my_work(
+    session: AgentPage, store: TicketStoreDep, zone: BankZoneDep
+) -> dict[str, object]:
     """My callbacks due (overdue flagged) with each ticket's story, and my tickets today."""
     agent_id = session.agent_id or ""
     now = time.time()
@@ -193,7 +195,8 @@ async def my_work(session: AgentPage, store: TicketStoreDep) -> dict[str, object
     for c in await store.callbacks(agent_id=agent_id, now=now):
         story = _story(await store.get(c.ticket_id, with_events=False))
         callbacks.append({**c.model_dump(mode="json"), "story": story})
-    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    # Today is the bank's day: an agent's list must not empty at UTC midnight mid-shift.
+    midnight = day_start(now, zone)
     today = await store.list(TicketFilter(agent_id=agent_id, since=midnight, limit=200))
     return {"callbacks": callbacks, "tickets": [_story(t) for t in reversed(today)]}
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ivr.api.deps import RouterDep, TicketStoreDep
+from ivr.api.deps import BankZoneDep, RouterDep, TicketStoreDep
+from ivr.bank_time import as_epoch
 from ivr.errors import InvalidInputError, NotFoundError
 from ivr.events import CallEvent, EventLog, event_id
 from ivr.security.redact import redact
@@ -71,15 +73,17 @@ class WrapUp(BaseModel):
         return value
 
 
-def _epoch(when: datetime) -> float:
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+def check_callback(
+    when: datetime | None, *, now: float, days: float, zone: ZoneInfo
+) -> float | None:
+    """The callback time as epoch seconds, when it lies ahead and within the policy's days.
 
-
-def check_callback(when: datetime | None, *, now: float, days: float) -> float | None:
-    """The callback time as epoch seconds, when it lies ahead and within the policy's days."""
+    The agent types a date and time without a zone (the page's datetime-local field): it
+    is on the bank's clock, `zone`, wherever the agent's browser is set.
+    """
     if when is None:
         return None
-    at = _epoch(when)
+    at = as_epoch(when, zone)
     if at <= now:
         raise InvalidInputError(
             "the callback time has passed; pick a time ahead", field="callback_at"
@@ -139,10 +143,13 @@ async def wrap_up(
     request: Request,
     store: TicketStoreDep,
     routing: RouterDep,
+    zone: BankZoneDep,
 ) -> TicketView:
     """Save the wrap-up onto the ticket (notes and disposition redacted on the way in)."""
     ticket = await my_ticket(store, call_sid, session.agent_id)
-    due = check_callback(body.callback_at, now=time.time(), days=routing.policy.callbacks.due_days)
+    due = check_callback(
+        body.callback_at, now=time.time(), days=routing.policy.callbacks.due_days, zone=zone
+    )
     patch: dict[str, object] = {
         "notes": body.notes or None,
         "disposition": body.disposition or None,

@@ -13,11 +13,12 @@ from __future__ import annotations
 import time
 from functools import partial
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ivr.api.deps import RouterDep, TicketStoreDep
+from ivr.api.deps import BankZoneDep, RouterDep, TicketStoreDep
 from ivr.api.reports import csv_response, daily_report
 from ivr.api.wall import LiveWall, read_wall
 from ivr.tickets.reports import DailyReport
@@ -45,7 +46,7 @@ def _wall_context(request: Request, wall: LiveWall) -> dict[str, Any]:
     }
 
 
-def _period_context(request: Request, report: DailyReport) -> dict[str, Any]:
+def _period_context(request: Request, report: DailyReport, zone: ZoneInfo) -> dict[str, Any]:
     t = partial(translate, page_language(request))
     return {
         "report": report,
@@ -54,7 +55,7 @@ def _period_context(request: Request, report: DailyReport) -> dict[str, Any]:
         "percent": view.percent,
         "seconds": view.seconds,
         "score": view.score,
-        "day": view.day,
+        "day": partial(view.day, zone=zone),
         "series": view.series,
         "raw": view.raw,
     }
@@ -66,30 +67,35 @@ async def dashboard(
     session: SupervisorPage,
     store: TicketStoreDep,
     routing: RouterDep,
+    zone: BankZoneDep,
     from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     to: DayQuery = None,
 ) -> HTMLResponse:
-    """The supervisor's dashboard: live, or the days asked for."""
+    """The supervisor's dashboard: live, or the days asked for (the bank's days)."""
     context: dict[str, Any] = {"from_": from_ or "", "to": to or "", "refresh": REFRESH_SECONDS}
     if not from_ and not to:
-        wall = await read_wall(routing=routing, store=store, now=time.time())
+        wall = await read_wall(routing=routing, store=store, now=time.time(), zone=zone)
         return render(request, "dashboard.html", {**context, **_wall_context(request, wall)})
     try:
-        report = await daily_report(store, from_, to)
+        report = await daily_report(store, from_, to, zone=zone)
     except HTTPException as exc:
         # Bad dates: say so on the page, keep what was typed (escaped by the template).
         detail: Any = exc.detail
         problem = detail[0]["msg"] if isinstance(detail, list) else str(detail)
         return render(request, "dashboard.html", {**context, "error": problem}, status_code=422)
-    return render(request, "dashboard.html", {**context, **_period_context(request, report)})
+    return render(request, "dashboard.html", {**context, **_period_context(request, report, zone)})
 
 
 @router.get("/dashboard/wall", response_class=HTMLResponse)
 async def wall_panels(
-    request: Request, session: SupervisorPage, store: TicketStoreDep, routing: RouterDep
+    request: Request,
+    session: SupervisorPage,
+    store: TicketStoreDep,
+    routing: RouterDep,
+    zone: BankZoneDep,
 ) -> HTMLResponse:
     """The live panels alone, drawn as the page draws them (the script swaps them in)."""
-    wall = await read_wall(routing=routing, store=store, now=time.time())
+    wall = await read_wall(routing=routing, store=store, now=time.time(), zone=zone)
     return render(request, "dashboard_wall.html", _wall_context(request, wall))
 
 
@@ -97,8 +103,9 @@ async def wall_panels(
 async def report_csv(
     session: SupervisorPage,
     store: TicketStoreDep,
+    zone: BankZoneDep,
     from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     to: DayQuery = None,
 ) -> Response:
     """The days shown, as CSV (the same as GET /api/reports/daily.csv)."""
-    return csv_response(await daily_report(store, from_, to))
+    return csv_response(await daily_report(store, from_, to, zone=zone))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from ivr.api.wall import LiveWall
+from ivr.bank_time import local_date
 from ivr.ids import AgentState, Emotion, Topic
 from ivr.tickets.models import Outcome
 from ivr.tickets.reports import IN_PROGRESS, UNKNOWN, ReportSummary
@@ -53,9 +54,9 @@ def score(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f} / 5"
 
 
-def day(at: float | None) -> str:
-    """The UTC date of `at` (reports count UTC days)."""
-    return "" if at is None else datetime.fromtimestamp(at, UTC).date().isoformat()
+def day(at: float | None, *, zone: ZoneInfo) -> str:
+    """The bank's date of `at` (reports count the bank's days)."""
+    return "" if at is None else local_date(at, zone).isoformat()
 
 
 def raw(value: float | int | None) -> str:

@@ -26,7 +26,9 @@
   const text = (el, value) => { el.textContent = value == null ? "" : String(value); };
   const topicName = (t) => words["topic" + (t ? t.charAt(0).toUpperCase() + t.slice(1) : "")] || t || "";
   const emotionName = (e) => words["emotion" + (e ? e.charAt(0).toUpperCase() + e.slice(1) : "")] || e || "";
-  const when = (epoch) => new Date(epoch * 1000).toLocaleString();
+  // Times on the bank's clock (IVR_TIMEZONE), whatever zone this browser is set to.
+  const bankZone = document.documentElement.dataset.timezone || undefined;
+  const when = (epoch) => new Date(epoch * 1000).toLocaleString(document.documentElement.lang, {timeZone: bankZone});
 
   // ---- status ----------------------------------------------------------------------------
   let wrapUntil = 0;
@@ -199,7 +201,8 @@
       disposition: data.disposition || "",
       bank_at_fault: data.bank_at_fault || "unsure",
       status: data.status || "resolved",
-      callback_at: data.callback_at ? new Date(data.callback_at).toISOString() : null,
+      // As typed, without a zone: the server reads it on the bank's clock, as the label says.
+      callback_at: data.callback_at || null,
       checklist: ticks(),
     };
     const answer = await IvrLive.post("/console/calls/" + current + "/wrap-up", body);

@@ -72,12 +72,18 @@
     const series = (text) => text.split(",").map((v) => (v === "" ? null : Number(v) * 100));
     const data = [days, series(box.dataset.service), series(box.dataset.abandon)];
     const width = Math.max(320, box.clientWidth || 600);
-    const day = (t) => new Date(t * 1000).toISOString().slice(0, 10);  // reports count UTC days
+    // Reports count the bank's days (IVR_TIMEZONE): dates and ticks on its clock, not the browser's.
+    const zone = document.documentElement.dataset.timezone || "UTC";
+    const dateParts = new Intl.DateTimeFormat("en-CA", {timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit"});
+    const day = (t) => {
+      const part = Object.fromEntries(dateParts.formatToParts(new Date(t * 1000)).map((p) => [p.type, p.value]));
+      return part.year + "-" + part.month + "-" + part.day;
+    };
     const percent = (u, v) => (v == null ? "–" : v.toFixed(1) + "%");
     new window.uPlot({
       width: width,
       height: 220,
-      tzDate: (t) => window.uPlot.tzDate(new Date(t * 1000), "Etc/UTC"),
+      tzDate: (t) => window.uPlot.tzDate(new Date(t * 1000), zone),
       scales: {y: {range: [0, 100]}},
       series: [
         {label: box.dataset.labelDay, value: (u, t) => (t == null ? "–" : day(t))},

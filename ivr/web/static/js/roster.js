@@ -75,7 +75,9 @@
     const brief = (values) => Object.entries(values || {}).map(([k, v]) => k + "=" + JSON.stringify(v)).join(", ");
     for (const entry of await response.json()) {
       const row = document.createElement("tr");
-      for (const text of [new Date(entry.at * 1000).toLocaleString(document.documentElement.lang), entry.actor,
+      const at = new Date(entry.at * 1000).toLocaleString(document.documentElement.lang,
+        {timeZone: document.documentElement.dataset.timezone || undefined});  // the bank's clock
+      for (const text of [at, entry.actor,
         entry.action + " " + entry.target, brief(entry.changes.before) + " → " + brief(entry.changes.after)]) {
         const td = document.createElement("td");
         td.textContent = text;

@@ -181,7 +181,8 @@
   }
 
   // ---- history, diff, rollback ---------------------------------------------------------------
-  const when = (seconds) => new Date(seconds * 1000).toLocaleString(document.documentElement.lang);
+  const when = (seconds) => new Date(seconds * 1000).toLocaleString(document.documentElement.lang,
+    {timeZone: document.documentElement.dataset.timezone || undefined});  // the bank's clock
 
   function cell(text) {
     const td = document.createElement("td");

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     in_process_persister: bool = True
     # `ivr persister` processes `ivr serve` starts; they share the stream's consumer group.
     persisters: int = Field(default=1, ge=1, le=32)
+    # Events a persister took and left unacknowledged this long are another's to store:
+    # it died (idempotent by event id, so a slow one taken over costs only repeated work).
+    persister_claim_idle_seconds: float = Field(default=30.0, gt=0, le=3600)
     # A webhook answers within this whatever is hung (Redis, a lock): the apology and the
     # general queue, well inside the carrier's 15 s.
     webhook_deadline_seconds: float = Field(default=2.5, gt=0, le=10)

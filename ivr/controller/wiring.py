@@ -171,7 +171,12 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
         )
         stop = asyncio.Event()
         if settings.in_process_persister:
-            persister = Persister(redis=redis, keys=keys, store=tickets)
+            persister = Persister(
+                redis=redis,
+                keys=keys,
+                store=tickets,
+                claim_idle_ms=round(settings.persister_claim_idle_seconds * 1000),
+            )
             services.tasks.append(asyncio.create_task(persister.run(stop), name="persister"))
         services.tasks.append(
             asyncio.create_task(

@@ -32,7 +32,12 @@ async def run_persister(settings: Settings, *, stop: asyncio.Event | None = None
         await wait_until_ready(redis)
         store = await TicketStore.open(settings.database_url_async())
         try:
-            persister = Persister(redis=redis, keys=Keys(prefix=settings.redis_prefix), store=store)
+            persister = Persister(
+                redis=redis,
+                keys=Keys(prefix=settings.redis_prefix),
+                store=store,
+                claim_idle_ms=round(settings.persister_claim_idle_seconds * 1000),
+            )
             log.info("persister %s started", persister.consumer)
             gc.freeze()  # what start-up built stays: the collector need not walk it again
             await persister.run(stop)

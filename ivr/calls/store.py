@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import os
 import secrets
 from collections.abc import Sequence
@@ -30,9 +31,14 @@ _UNLOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
 """
-# KEYS: lock, reply (or ''), state.  ARGV: token, lock ms.  -> {held, cached answer, state}
+# KEYS: lock, reply (or ''), state.  ARGV: token, lock ms, take over ('1' or '0').
+# -> {held (1, or 2 when taken over from another holder), cached answer, state}
 _OPEN = LuaScript("""
 local held = redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
+if held == 0 and ARGV[3] == '1' then
+  redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  held = 2
+end
 local cached = false
 if KEYS[2] ~= '' then cached = redis.call('get', KEYS[2]) end
 return {held, cached, redis.call('get', KEYS[3])}
@@ -49,6 +55,7 @@ return 1
 
 REPLY_TTL_SECONDS = 600
 LOCK_MS = 10_000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -88,8 +95,10 @@ class CallStore:
         """Take the call's lock and read its cached answer and state, in one round trip.
 
         The lock serialises one call's webhooks across processes. When it cannot be had
-        in time we go on without it: a caller who hears something slightly out of order
-        beats one who hears dead air.
+        in time we take it over: a caller who hears something slightly out of order
+        beats one who hears dead air. Its holder is stuck or dead (a server killed in
+        the middle of a webhook); left to expire, the lock would make each of the
+        call's next webhooks wait as long again, silence the caller hears at every step.
         """
         token = _lock_token()
         lock = self._keys.call_lock(call_sid)
@@ -101,11 +110,14 @@ class CallStore:
             self._keys.call(call_sid),
         ]
         while True:
-            reply = await self._scripts.run(_OPEN, keys, [token, LOCK_MS])
+            take_over = loop.time() >= deadline
+            reply = await self._scripts.run(_OPEN, keys, [token, LOCK_MS, int(take_over)])
             held, cached, raw = cast(tuple[int, bytes | None, bytes | None], reply)
-            if held or loop.time() >= deadline:
+            if held or take_over:
                 break
             await asyncio.sleep(0.02)
+        if held == 2:
+            log.warning("call %s: its lock was held past %.1fs; taken over", call_sid, wait_seconds)
         reply = cached.decode() if use_cache and isinstance(cached, bytes) else None
         opened = OpenedCall(
             call_sid=call_sid, token=token if held else None, cached=reply, state=None

@@ -226,8 +226,8 @@ class Switchboard:
             return route.on_failure(None, base_url)
         state: CallState | None = None
         try:
-            # Waiting for the lock ends well before the deadline: then the step goes on
-            # without it, rather than the caller hearing the apology.
+            # Waiting for the lock ends well before the deadline: then the step takes the
+            # lock over and goes on, rather than the caller hearing the apology.
             opened = await self.calls.open(
                 call_sid,
                 fingerprint,

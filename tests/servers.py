@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -36,6 +37,13 @@ class RunningService:
     def output(self) -> str:
         """Everything the service printed so far."""
         return self.log.read_text(errors="replace")
+
+    def processes(self) -> dict[int, str]:
+        """`ivr serve` and every process under it, by pid, with their command lines.
+
+        Its persisters run in sessions of their own, out of its process group.
+        """
+        return descendants(self.process.pid)
 
     def stop(self) -> None:
         """SIGTERM the whole process group, then SIGKILL what will not go."""
@@ -88,3 +96,35 @@ def start_service(
         time.sleep(0.3)
     service.stop()
     raise AssertionError(f"ivr serve did not answer: {service.output()[-3000:]}")
+
+
+def _process(proc: Path) -> tuple[str, int, str]:
+    """State, parent pid and command line of the process at /proc/PID (OSError once gone)."""
+    state, ppid = (proc / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+    return state, int(ppid), (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """`pid` and every live process under it, by pid, with their command lines (Linux /proc)."""
+    parents: dict[int, int] = {}
+    argv: dict[int, str] = {}
+    for proc in Path("/proc").iterdir():
+        with contextlib.suppress(ValueError, OSError):  # not a process, or gone meanwhile
+            state, ppid, command = _process(proc)
+            if state != "Z":
+                parents[int(proc.name)], argv[int(proc.name)] = ppid, command
+    found = {pid} if pid in argv else set()
+    while more := {child for child, parent in parents.items() if parent in found} - found:
+        found |= more
+    return {p: argv[p] for p in sorted(found)}
+
+
+def still_running(pids: dict[int, str]) -> list[int]:
+    """Those of `pids` still running their recorded command line (never a reused pid)."""
+    alive = []
+    for pid, argv in pids.items():
+        with contextlib.suppress(OSError):
+            state, _, command = _process(Path(f"/proc/{pid}"))
+            if state != "Z" and command == argv:
+                alive.append(pid)
+    return alive

@@ -16,7 +16,10 @@ EVENT_TYPES: dict[str, str] = {
     "menu.no_input": "node, count",
     "menu.no_match": "node, count, input",
     "speech.recorded": "node, recording_url, duration",
-    "speech.transcribed": "text, confidence, engine, real_time_factor, cues",
+    # our worker: text, confidence, engine, real_time_factor, duration, cues, and with its
+    # one reading: utterance, reading, confident; the carrier: text, confidence, engine, node
+    "speech.transcribed": "text, confidence, engine, real_time_factor, duration, cues, "
+    "utterance, reading, confident",
     "speech.failed": "error",
     # our worker found no speech in a recording (no words are made up for it)
     "speech.silent": "recording_url, duration, speech_seconds, level_dbfs, utterance",

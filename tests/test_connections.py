@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis as syncredis
+import redis.asyncio as aioredis
 
 from ivr.connections import (
     PrivateRedis,
@@ -62,6 +64,16 @@ async def test_private_redis_answers_and_stops(tmp_path: Path, keys: Keys) -> No
     assert (tmp_path / "redis" / "redis.log").exists()
 
 
+async def _rewritten(client: aioredis.Redis) -> None:
+    """Wait for the append-only file's rewrite: its temporary files come and go meanwhile."""
+    for _ in range(200):
+        info = await client.info("persistence")
+        if not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the AOF rewrite did not end in 10 s: {info}")
+
+
 def _open_to_others(root: Path) -> list[str]:
     return [
         f"{p}: {p.stat().st_mode & 0o777:o}"
@@ -85,6 +97,7 @@ async def test_private_redis_listens_on_its_owner_only_socket_and_no_tcp_port(
             await client.xadd(keys.events_stream(), {"event": "x"})
             assert (await client.config_get("port")) in ({"port": "0"}, {b"port": b"0"})
             await client.bgrewriteaof()
+            await _rewritten(client)
         finally:
             await client.aclose()
         assert _open_to_others(tmp_path / "redis") == []

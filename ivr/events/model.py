@@ -16,8 +16,8 @@ EVENT_TYPES: dict[str, str] = {
     "menu.no_input": "node, count",
     "menu.no_match": "node, count, input",
     "speech.recorded": "node, recording_url, duration",
-    # our worker: text, confidence, engine, real_time_factor, duration, cues, and with its
-    # one reading: utterance, reading, confident; the carrier: text, confidence, engine, node
+    # the carrier's words carry text, confidence, engine and node; our worker's the rest,
+    # utterance, reading and confident only when it read them
     "speech.transcribed": "text, confidence, engine, real_time_factor, duration, cues, "
     "utterance, reading, confident",
     "speech.failed": "error",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ivr.config import async_database_url
@@ -29,6 +31,37 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+_GENERATION = "ivr_generation"
+_generations: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
+
+
+def _renewable(engine: AsyncEngine) -> AsyncEngine:
+    """Let `retire_connections` replace the pool's connections when they are next checked out."""
+    sync = engine.sync_engine
+
+    def stamp(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_GENERATION] = _generations.get(sync, 0)
+
+    def check(_dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get(_GENERATION) != _generations.get(sync, 0):
+            raise DisconnectionError("retired: opened before the store's last outage")
+
+    event.listen(sync, "connect", stamp)
+    event.listen(sync, "checkout", check)
+    return engine
+
+
+def retire_connections(engine: AsyncEngine) -> None:
+    """Every connection `engine` holds now, in use or idle, is closed and reopened at its next use.
+
+    Unlike `dispose()`, which forgets the connections in use at the time (they
+    are later garbage-collected unclosed, their threads left waiting), the pool
+    closes each retired connection itself when it is next checked out.
+    """
+    sync = engine.sync_engine
+    _generations[sync] = _generations.get(sync, 0) + 1
+
+
 def make_engine(url: str) -> AsyncEngine:
     """An async engine for `url` (plain or async form); SQLite's folder is created.
 
@@ -43,9 +76,11 @@ def make_engine(url: str) -> AsyncEngine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_async_engine(
-        url, pool_size=5, max_overflow=5, pool_pre_ping=True, hide_parameters=True
+        return _renewable(engine)
+    return _renewable(
+        create_async_engine(
+            url, pool_size=5, max_overflow=5, pool_pre_ping=True, hide_parameters=True
+        )
     )
 
 

@@ -28,6 +28,7 @@ from ivr.events import STREAM_FIELD, CallEvent
 from ivr.keys import Keys
 from ivr.security.redact import redact
 from ivr.tickets.customers import write_summaries
+from ivr.tickets.db import retire_connections
 from ivr.tickets.outage import is_outage, report_healthy, report_unhealthy
 from ivr.tickets.store import PersistResult, TicketStore
 
@@ -306,8 +307,9 @@ class Persister:
         """Persist until `stop` is set; retries with backoff while the database or Redis is down.
 
         While the store refuses writes, /healthz says so (`report_unhealthy`), and the
-        pool is emptied after each failure: a SQLite connection opened while the file
-        was unwritable stays read-only for good, a fresh one writes once it can.
+        pool's connections are retired after each failure: a SQLite connection opened
+        while the file was unwritable stays read-only for good, a fresh one writes once
+        it can.
         """
         delay = 0.5
         unhealthy = False
@@ -337,11 +339,10 @@ class Persister:
                     await self.trim()
 
     async def _outage(self, exc: Exception) -> bool:
-        """After a failed batch: report a store outage, drop its connections; True if reported."""
+        """After a failed batch: report a store outage, retire its connections; True if reported."""
         if isinstance(exc, RedisError) or not is_outage(exc):
             return False
-        with contextlib.suppress(Exception):
-            await self.store.engine.dispose()
+        retire_connections(self.store.engine)
         try:
             await report_unhealthy(self.redis, self.keys, f"writes failing: {type(exc).__name__}")
         except RedisError:

@@ -54,6 +54,9 @@ _TOKEN = rf"(?:[0-9]|(?<![A-Za-z])(?:{_EN_WORD})(?![A-Za-z])|[{''.join(_ZH_DIGIT
 # A run of digits; separators are spaces, dashes and commas, never '.', so "12.50" stays two runs.
 _RUN = re.compile(rf"(?<![0-9A-Za-z+]){_TOKEN}(?:[\s,\-]{{0,3}}{_TOKEN})*", re.IGNORECASE)
 _TOKEN_RE = re.compile(_TOKEN, re.IGNORECASE)
+# Everything redacted holds a digit: a card number, an ID and a secret are runs of _TOKEN
+# (an ID's \d included). Text without one is returned unread, in one pass instead of three.
+_ANY_DIGIT = re.compile(rf"\d|{_TOKEN}", re.IGNORECASE)
 
 _RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z+])\d{6}[ -]?\d{8}[ -]?\d{3}[0-9Xx](?![0-9A-Za-z])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -155,7 +158,7 @@ def _secret_spans(text: str) -> Iterator[tuple[int, int, str]]:
 
 def redact(text: str) -> str:
     """`text` with card numbers, resident IDs, CVVs and PINs replaced by markers."""
-    if not text:
+    if not text or _ANY_DIGIT.search(text) is None:
         return text
     spans: list[tuple[int, int, str]] = []
     for m in _RESIDENT_ID.finditer(text):

@@ -66,6 +66,9 @@ class OpenedCall:
     token: str | None
     cached: str | None
     state: CallState | None
+    # How many of `state.heard` were read back from Redis, where `close` (its only
+    # writer) put them redacted; `heard` only grows, so these need no redacting again.
+    heard_at_rest: int = 0
 
 
 class CorruptCallState(Exception):
@@ -127,6 +130,8 @@ class CallStore:
         except CorruptCallState:
             await self.release(opened)
             raise
+        if opened.state is not None:
+            opened.heard_at_rest = len(opened.state.heard)
         return opened
 
     async def close(
@@ -148,7 +153,9 @@ class CallStore:
         ]
         # Nothing a caller said reaches Redis (its memory, the stream, the append-only
         # file) with a card number, ID or PIN in it: redacted here, before the write.
-        for utterance in state.heard:
+        # Those this webhook read from Redis were redacted when they were written.
+        kept = opened.heard_at_rest if state is opened.state else 0
+        for utterance in state.heard[kept:]:
             utterance.text = redact(utterance.text)
             utterance.reading.text = redact(utterance.reading.text)
         if state.unconfirmed is not None:

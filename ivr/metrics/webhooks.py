@@ -28,9 +28,16 @@ WEBHOOK_SECONDS = Histogram(
 )
 
 
+# Each route's histogram, found once: `labels()` checks and locks on every call.
+_BY_ROUTE: dict[str, Histogram] = {}
+
+
 def observe_webhook(route: str, seconds: float) -> None:
     """Count one answered webhook of `route` (the hook's kind: voice, gather, status, ...)."""
-    WEBHOOK_SECONDS.labels(route).observe(seconds)
+    histogram = _BY_ROUTE.get(route)
+    if histogram is None:
+        histogram = _BY_ROUTE[route] = WEBHOOK_SECONDS.labels(route)
+    histogram.observe(seconds)
 
 
 def prepare_shared_metrics(data_dir: Path) -> Path:

@@ -14,13 +14,20 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ivr.calls.batching import LuaScript, ScriptBatcher
+from ivr.calls.batching import LuaScript, ScriptBatcher, _command
 from tests.conftest import REDIS_URL
 
 INCR = LuaScript("return redis.call('incrby', KEYS[1], ARGV[1])")
 FAIL_ON_NEGATIVE = LuaScript(
     "if tonumber(ARGV[1]) < 0 then return redis.error_reply('negative') end return ARGV[1]"
 )
+
+
+def test_a_command_is_packed_as_redis_reads_it() -> None:
+    # RESP: the count of parts, then each as its length in bytes and the bytes (UTF-8).
+    assert _command("SET", "k", 10, b"\xff", "", "中") == (
+        b"*6\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\n10\r\n$1\r\n\xff\r\n$0\r\n\r\n$3\r\n\xe4\xb8\xad\r\n"
+    )
 
 
 @pytest.fixture(params=[True, False], ids=["own-connection", "redis-py-pipeline"])

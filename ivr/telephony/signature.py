@@ -8,13 +8,15 @@ path and query, so the check holds behind a proxy or tunnel too.
 
 from __future__ import annotations
 
+import base64
 import functools
+import hmac
 import logging
 from collections.abc import Mapping
 
 from fastapi import Request
 from starlette.types import Scope
-from twilio.request_validator import RequestValidator, compare
+from twilio.request_validator import RequestValidator
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,7 @@ def verified_params(
 ) -> dict[str, str]:
     """The webhook's parameters, cleaned, once `signature` is proven for `url` and `form`."""
     params = _Form(form)
-    if not signature or not _signed(_validator(auth_token), url, params, signature):
+    if not signature or not _signed(auth_token, url, params, signature):
         log.warning(
             "rejected webhook with %s signature for %s", "a wrong" if signature else "no", url
         )
@@ -82,16 +84,28 @@ def verified_params(
     return {key: _clean(value) for key, value in params.items()}
 
 
-def _signed(validator: RequestValidator, url: str, params: dict[str, str], signature: str) -> bool:
-    """`validator.validate`, computing one signature instead of two when it matches.
+def _signed(auth_token: str, url: str, params: dict[str, str], signature: str) -> bool:
+    """`RequestValidator.validate`, computing one signature instead of two when it matches.
 
     Twilio's validator always signs the URL both with and without its port and
     accepts either; the URL as we rebuilt it is one of those two, and nearly always
-    the one the carrier signed, so it is tried alone first.
+    the one the carrier signed, so it is tried alone first, and in C: the library's
+    signature and its character-by-character compare cost a webhook more than its
+    HMAC does.
     """
-    if compare(validator.compute_signature(url, params), signature):
+    if hmac.compare_digest(signature_of(auth_token, url, params).encode(), signature.encode()):
         return True
-    return bool(validator.validate(url, params, signature))
+    return bool(_validator(auth_token).validate(url, params, signature))
+
+
+def signature_of(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """The X-Twilio-Signature Twilio sends for `params` posted to `url`.
+
+    `RequestValidator.compute_signature` for a form with one value per name: HMAC-SHA1,
+    keyed by the auth token, of the URL and then each name and value in name order.
+    """
+    payload = url + "".join(name + params[name] for name in sorted(params))
+    return base64.b64encode(hmac.digest(auth_token.encode(), payload.encode(), "sha1")).decode()
 
 
 def _clean(value: str) -> str:

@@ -25,7 +25,7 @@ from ivr.calls.batching import Arg, LuaScript, ScriptBatcher
 from ivr.calls.state import CallState
 from ivr.events import STREAM_FIELD, CallEvent, EventLog
 from ivr.keys import Keys
-from ivr.security.redact import event_data_at_rest, redact
+from ivr.security.redact import event_data_at_rest, needs_redaction, redact
 
 _UNLOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -182,6 +182,8 @@ class CallStore:
 
 def _at_rest(event: CallEvent) -> CallEvent:
     """The event as it may be written: its data redacted (unchanged events are not copied)."""
+    if not needs_redaction(event.type, event.data):
+        return event
     data = event_data_at_rest(event.type, event.data)
     return event if data == event.data else event.model_copy(update={"data": data})
 

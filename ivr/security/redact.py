@@ -228,6 +228,31 @@ def event_data_at_rest(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def needs_redaction(event_type: str, data: dict[str, Any]) -> bool:
+    """Whether `event_data_at_rest` could change `data`: secure input, or free text with a digit.
+
+    False spares a copy of every event that holds nothing to mask (most of them).
+    """
+    if event_type == "menu.input" and data.get("secure"):
+        return True
+    return _holds_digits(data, None)
+
+
+def _holds_digits(value: Any, key: str | None) -> bool:
+    """Whether a free-text string in `value` holds a digit, as `redact_data` walks it."""
+    if isinstance(value, str):
+        return key not in STRUCTURAL_KEYS and _ANY_DIGIT.search(value) is not None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if _holds_digits(v, str(k)):
+                return True
+    elif isinstance(value, list | tuple):
+        for v in value:
+            if _holds_digits(v, key):
+                return True
+    return False
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that redacts each record's rendered message, so logs never carry secrets."""
 

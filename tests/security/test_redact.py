@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ivr.security.redact import (
     CARD_MASK,
     ID_MASK,
     SECRET_MASK,
     RedactingFilter,
+    event_data_at_rest,
     luhn_valid,
     mask_digits,
+    needs_redaction,
     redact,
     redact_data,
     resident_id_valid,
@@ -131,3 +136,35 @@ def test_log_records_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
         logger.info("caller said %s", "my card is 4111 1111 1111 1111")
     assert "4111" not in caplog.text
     assert CARD_MASK in caplog.text
+
+
+_WORDS = ["a", "b", " ", "*", "#", "+", "-", ".", ",", "one", " oh ", "pin is ", "四", "幺", "0"]
+_TEXT = st.lists(st.sampled_from([*_WORDS, "1", "9", "１"]), max_size=24).map("".join)
+_DATA = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False) | _TEXT,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["node", "speech", "digits", "text", "id"]), inner)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    event_type=st.sampled_from(["menu.input", "nlu.read"]),
+    data=st.dictionaries(st.sampled_from(["node", "speech", "digits", "secure", "cues"]), _DATA),
+)
+def test_data_said_to_need_no_redaction_is_what_redaction_returns(
+    event_type: str, data: dict[str, Any]
+) -> None:
+    if not needs_redaction(event_type, data):
+        assert event_data_at_rest(event_type, data) == data
+
+
+def test_only_secure_input_and_digits_in_free_text_need_redaction() -> None:
+    assert not needs_redaction("menu.input", {"node": "main_menu", "digits": "*", "speech": ""})
+    assert not needs_redaction("menu.entered", {"node": "n1", "flow": "main"})  # identifiers
+    assert needs_redaction("menu.input", {"node": "pin", "digits": "*", "secure": True})
+    assert needs_redaction("nlu.read", {"text": "card four one one one"})
+    assert needs_redaction("nlu.read", {"cues": [{"detail": "1234"}]})

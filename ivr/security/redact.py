@@ -244,7 +244,10 @@ def _holds_digits(value: Any, key: str | None) -> bool:
         return key not in STRUCTURAL_KEYS and _ANY_DIGIT.search(value) is not None
     if isinstance(value, dict):
         for k, v in value.items():
-            if _holds_digits(v, str(k)):
+            if isinstance(v, str):  # most values: checked here rather than by another call
+                if v and str(k) not in STRUCTURAL_KEYS and _ANY_DIGIT.search(v) is not None:
+                    return True
+            elif _holds_digits(v, str(k)):
                 return True
     elif isinstance(value, list | tuple):
         for v in value:

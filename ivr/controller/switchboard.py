@@ -32,6 +32,7 @@ from ivr.config import Settings
 from ivr.controller.callbacks import MAIN_FLOW, Callbacks
 from ivr.controller.confirming import Confirmation
 from ivr.controller.connect import Connector
+from ivr.controller.deadlines import Deadlines
 from ivr.controller.dialling import Dialling
 from ivr.controller.flow_runner import FlowRunner
 from ivr.controller.listening import Listener
@@ -106,6 +107,7 @@ class Switchboard:
         self.config = config
         self.events = events
         self._settings = settings  # read per webhook: its deadline may be changed live
+        self._deadlines = Deadlines()
         self._releasing: set[asyncio.Task[None]] = set()
         listener = Listener(understanding=understanding)
         callbacks = Callbacks(booking=router, config=config)
@@ -182,10 +184,11 @@ class Switchboard:
         """
         route = self.routes[hook.kind]
         progress = _Progress()
+        deadline = self._deadlines.hold(self._settings.webhook_deadline_seconds)
         try:
             # A hung Redis (or anything else hung) must not hold the caller in silence
             # until the carrier gives up: past the deadline they hear the apology.
-            async with asyncio.timeout(self._settings.webhook_deadline_seconds):
+            async with deadline:
                 return await self._answer(
                     hook, route, callback, query, fingerprint, base_url, progress
                 )
@@ -199,6 +202,8 @@ class Switchboard:
             if progress.opened is not None:  # free the call's lock without waiting for it
                 self._release_later(progress.opened)
             return route.on_failure(progress.state, base_url)
+        finally:
+            self._deadlines.release(deadline)
 
     def _release_later(self, opened: OpenedCall) -> None:
         async def release() -> None:

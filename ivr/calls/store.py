@@ -64,7 +64,7 @@ class OpenedCall:
 
     call_sid: str
     token: str | None
-    cached: str | None
+    cached: bytes | None
     state: CallState | None
     # How many of `state.heard` were read back from Redis, where `close` (its only
     # writer) put them redacted; `heard` only grows, so these need no redacting again.
@@ -121,7 +121,7 @@ class CallStore:
             await asyncio.sleep(0.02)
         if held == 2:
             log.warning("call %s: its lock was held past %.1fs; taken over", call_sid, wait_seconds)
-        reply = cached.decode() if use_cache and isinstance(cached, bytes) else None
+        reply = cached if use_cache and isinstance(cached, bytes) else None
         opened = OpenedCall(
             call_sid=call_sid, token=token if held else None, cached=reply, state=None
         )
@@ -141,7 +141,7 @@ class CallStore:
         *,
         events: EventLog,
         new_events: Sequence[CallEvent],
-        reply: str | None,
+        reply: bytes | None,
         fingerprint: str,
     ) -> None:
         """Save the state, append the events, keep the answer, release the lock: one round trip."""
@@ -167,7 +167,7 @@ class CallStore:
             self._ttl,
             REPLY_TTL_SECONDS,
             opened.token or "",
-            reply or "",
+            reply or b"",
             *(_at_rest(event).model_dump_json() for event in new_events),
         ]
         await self._scripts.run(_CLOSE, keys, args)

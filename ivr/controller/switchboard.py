@@ -176,8 +176,8 @@ class Switchboard:
         *,
         fingerprint: str,
         base_url: str,
-    ) -> str:
-        """Answer one validated webhook under the call's lock; always valid TwiML.
+    ) -> bytes:
+        """Answer one validated webhook under the call's lock; always valid TwiML, encoded.
 
         A carrier's retry (same `fingerprint`) is answered from the cache, except for
         hooks that poll (`hook.cache` False), whose identical requests are not retries.
@@ -201,7 +201,7 @@ class Switchboard:
             )
             if progress.opened is not None:  # free the call's lock without waiting for it
                 self._release_later(progress.opened)
-            return route.on_failure(progress.state, base_url)
+            return route.on_failure(progress.state, base_url).encode()
         finally:
             self._deadlines.release(deadline)
 
@@ -224,11 +224,11 @@ class Switchboard:
         fingerprint: str,
         base_url: str,
         progress: _Progress,
-    ) -> str:
+    ) -> bytes:
         call_sid = callback.CallSid
         if not call_sid:
             log.warning("%s webhook without CallSid", hook.kind)
-            return route.on_failure(None, base_url)
+            return route.on_failure(None, base_url).encode()
         state: CallState | None = None
         try:
             # Waiting for the lock ends well before the deadline: then the step takes the
@@ -242,7 +242,7 @@ class Switchboard:
             progress.opened = opened
         except Exception:
             log.exception("webhook %s: state of call %s unreadable", hook.kind, call_sid)
-            return route.on_failure(None, base_url)
+            return route.on_failure(None, base_url).encode()
         if opened.cached is not None:
             await self.calls.release(opened)
             return opened.cached  # the carrier retried a webhook we already answered
@@ -265,7 +265,8 @@ class Switchboard:
             )
             handler = route.unknown if fresh and hook.kind != "voice" else route.handler
             await handler(webhook, callback, query)
-            reply = twiml.render(webhook.response)
+            # Encoded once: the same bytes are cached for a retry and sent.
+            reply = twiml.render(webhook.response).encode()
             await self.calls.close(
                 opened,
                 state,
@@ -279,7 +280,7 @@ class Switchboard:
             log.exception("webhook %s failed for call %s", hook.kind, call_sid)
             with contextlib.suppress(Exception):
                 await self.calls.release(opened)
-            return route.on_failure(state, base_url)
+            return route.on_failure(state, base_url).encode()
 
     def failed(self, hook: Hook, base_url: str) -> str:
         """What the caller hears when the webhook failed before the switchboard saw it."""

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/twilio"
 FORM_TYPE = b"application/x-www-form-urlencoded"
+_XML_TYPE = XML_CONTENT_TYPE.encode()
 MAX_BODY_BYTES = 1 << 20  # a carrier's form is a few hundred bytes; 10 kB of speech fits easily
 
 
@@ -85,9 +86,9 @@ class CarrierFrontDoor:
                 hook.kind,
                 form.get("CallSid", "?"),
             )
-            xml = board.failed(hook, carrier_urls(scope, state.settings.public_url)[1])
+            xml = board.failed(hook, carrier_urls(scope, state.settings.public_url)[1]).encode()
         observe_webhook(hook.kind, time.perf_counter() - started)
-        await _send(send, 200, xml.encode(), XML_CONTENT_TYPE.encode())
+        await _send(send, 200, xml, _XML_TYPE)
         CALL_SID.reset(bound)
         return True
 
@@ -111,7 +112,7 @@ class CarrierFrontDoor:
 
 async def serve_hook(
     hook: Hook, board: CallController, scope: Scope, form: Mapping[str, str], settings: Settings
-) -> str:
+) -> bytes:
     """Check the signature, validate the form and our query, let the controller answer.
 
     The carrier's form becomes the hook's schema and our query parameters

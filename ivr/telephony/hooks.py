@@ -49,8 +49,8 @@ class CallController(Protocol):
         *,
         fingerprint: str,
         base_url: str,
-    ) -> str:
-        """The TwiML answering one validated webhook; always valid TwiML."""
+    ) -> bytes:
+        """The TwiML answering one validated webhook, encoded; always valid TwiML."""
         ...
 
     def failed(self, hook: Hook, base_url: str) -> str:

@@ -33,7 +33,7 @@ async def test_a_free_lock_is_taken_and_let_go(
     events = EventLog(redis=redis, keys=keys)
     state = CallState(call_sid=SID)
     await store.close(
-        opened, state, events=events, new_events=[], reply="<Response/>", fingerprint="step-1"
+        opened, state, events=events, new_events=[], reply=b"<Response/>", fingerprint="step-1"
     )
     assert not await redis.exists(keys.call_lock(SID))
 
@@ -50,7 +50,7 @@ async def test_a_lock_left_by_a_dead_process_is_taken_over_and_then_let_go(
     events = EventLog(redis=redis, keys=keys)
     state = CallState(call_sid=SID)
     await store.close(
-        retry, state, events=events, new_events=[], reply="<Response/>", fingerprint="step-1"
+        retry, state, events=events, new_events=[], reply=b"<Response/>", fingerprint="step-1"
     )
     # ...and let it go, so the call's next webhook finds it free instead of waiting again.
     assert not await redis.exists(keys.call_lock(SID))

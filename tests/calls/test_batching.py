@@ -102,7 +102,9 @@ async def test_a_forgotten_script_is_loaded_once_for_all_waiting_calls(
         *(batcher.run(INCR, [f"{redis_prefix}many"], [1]) for _ in range(200))
     )
     assert sorted(replies) == list(range(1, 201))  # type: ignore[type-var]
-    assert await _script_commands(redis) - before == 1  # one SCRIPT LOAD, not 200
+    # One SCRIPT LOAD, not 200; the count is the shared Redis's, which other processes
+    # (a test's persister still stopping) may add a load or two to.
+    assert await _script_commands(redis) - before <= 3
 
 
 @pytest.mark.parametrize("direct", [True, False], ids=["own-connection", "redis-py-pipeline"])

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 import sqlalchemy as sa
+from redis.exceptions import ResponseError
 
 from ivr.cli.serve import Watchdog
 from ivr.events import EventLog
@@ -16,6 +17,19 @@ from ivr.keys import Keys
 from ivr.tickets.persister import GROUP
 from tests.conftest import REDIS_URL
 from tests.tickets.conftest import answered_call
+
+
+async def _consumers_reading(redis: aioredis.Redis, keys: Keys, n: int) -> None:
+    deadline = time.monotonic() + 60
+    names: set[object] = set()
+    while len(names) < n:
+        assert time.monotonic() < deadline, f"only {len(names)} persister(s) reading"
+        await asyncio.sleep(0.1)
+        try:
+            consumers = await redis.xinfo_consumers(keys.events_stream(), GROUP)
+        except ResponseError:
+            continue  # no group yet
+        names = {c["name"] for c in consumers}
 
 
 async def test_two_persister_processes_share_the_stream(
@@ -38,6 +52,8 @@ async def test_two_persister_processes_share_the_stream(
     watchdog = Watchdog(None, persisters=2)
     try:
         assert len({p.pid for p in watchdog.persisters}) == 2
+        # Both must be reading before the burst: one alone could store it all first.
+        await _consumers_reading(redis, keys, 2)
         log = EventLog(redis=redis, keys=keys)
         for call in calls:
             await log.append(call)
